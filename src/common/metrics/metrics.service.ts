@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per application instance, so two apps in one test process never share series. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'guichet_http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly jobs = new Counter({
+    name: 'guichet_jobs_total',
+    help: 'Job executions by queue, job name and outcome (done, skipped, error)',
+    labelNames: ['queue', 'name', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'guichet_queue_jobs',
+    help: 'Jobs per queue and state, read from Redis at scrape time',
+    labelNames: ['queue', 'state'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'guichet_' });
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  jobOutcome(queue: string, name: string, outcome: string): void {
+    this.jobs.inc({ queue, name, outcome });
+  }
+}

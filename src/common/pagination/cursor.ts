@@ -1,0 +1,42 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppException } from '../errors/app.exception';
+import { ErrorCode } from '../errors/error-codes';
+
+export type CursorField = 'date' | 'uuid' | 'int' | 'string';
+type CursorValue = string | number;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const invalid = (): AppException => new AppException(HttpStatus.BAD_REQUEST, ErrorCode.InvalidCursor, 'The cursor is malformed or belongs to another listing');
+
+const matches = (value: unknown, field: CursorField): boolean => {
+  switch (field) {
+    case 'date':
+      return typeof value === 'string' && value.length <= 40 && !Number.isNaN(Date.parse(value));
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value);
+    case 'int':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'string':
+      return typeof value === 'string' && value.length <= 512 && !value.includes('\u0000');
+  }
+};
+
+/** Opaque to clients: the keyset of the last row of a page, as base64url JSON. */
+export function encodeCursor(values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** Decodes a cursor and checks it has exactly the shape of the listing's keyset. */
+export function decodeCursor(cursor: string, shape: readonly CursorField[]): CursorValue[] {
+  if (!/^[A-Za-z0-9_-]{1,700}$/.test(cursor)) throw invalid();
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(values) || values.length !== shape.length) throw invalid();
+  if (!values.every((value, index) => matches(value, shape[index]))) throw invalid();
+  return values as CursorValue[];
+}

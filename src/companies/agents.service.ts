@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { hashPassword } from '../common/auth/password';
+import { AppException } from '../common/errors/app.exception';
+import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { isUniqueViolation } from '../database/pg-errors';
+import { type AgentPatch, AgentRepository } from './agent.repository';
+import { type AgentDto, type CreateAgentDto, mapAgent, type UpdateAgentDto } from './agents.dto';
+
+@Injectable()
+export class AgentsService {
+  constructor(private readonly agents: AgentRepository) {}
+
+  async create(companyId: string, dto: CreateAgentDto): Promise<AgentDto> {
+    const passwordHash = await hashPassword(dto.password);
+    try {
+      return mapAgent(await this.agents.create(companyId, { email: dto.email, name: dto.name, role: dto.role, passwordHash }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw AppException.conflict('An agent with this email already exists', 'email_taken');
+      throw error;
+    }
+  }
+
+  async list(companyId: string, page: PageQueryDto): Promise<Page<AgentDto>> {
+    const result = await this.agents.list(companyId, page);
+    return { data: result.data.map(mapAgent), nextCursor: result.nextCursor };
+  }
+
+  async get(companyId: string, id: string): Promise<AgentDto> {
+    const agent = await this.agents.findById(companyId, id);
+    if (!agent) throw AppException.notFound('Agent');
+    return mapAgent(agent);
+  }
+
+  async update(companyId: string, id: string, dto: UpdateAgentDto): Promise<AgentDto> {
+    const patch: AgentPatch = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.role !== undefined) patch.role = dto.role;
+    if (dto.active !== undefined) patch.deactivatedAt = dto.active ? null : new Date();
+    if (Object.keys(patch).length === 0) return this.get(companyId, id);
+    const { agent, lastAdmin } = await this.agents.update(companyId, id, patch);
+    if (lastAdmin) throw AppException.conflict('A company needs at least one active admin', 'last_admin');
+    if (!agent) throw AppException.notFound('Agent');
+    return mapAgent(agent);
+  }
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { type AgentPrincipal, type Principal } from '../common/auth/principal';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { type Page, PageQueryDto } from '../common/pagination/page.dto';
+import { UuidParam } from '../common/validation/validation';
+import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('API keys')
+@Controller('api-keys')
+@Authenticated({ admin: true })
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  @Idempotent()
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in the response this once' })
+  create(@CurrentPrincipal() principal: AgentPrincipal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.create(principal, dto);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ApiKeyPageDto })
+  list(@CurrentPrincipal() principal: Principal, @Query() page: PageQueryDto): Promise<Page<ApiKeyDto>> {
+    return this.keys.list(principal.companyId, page);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked; the key stops working at once' })
+  revoke(@CurrentPrincipal() principal: Principal, @UuidParam() id: string): Promise<void> {
+    return this.keys.revoke(principal.companyId, id);
+  }
+}

@@ -1,0 +1,212 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export enum Role {
+  Api = 'api',
+  Worker = 'worker',
+  All = 'all',
+}
+
+/**
+ * Development defaults so that `npm start` works on a machine with local services.
+ * They are public knowledge, so production refuses to boot with any of them.
+ */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789abcdef',
+  ENCRYPTION_KEYS: 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=',
+  MESSENGER_APP_SECRET: 'dev-only-messenger-app-secret',
+} as const;
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+/** The raw environment, one property per variable, with its default and its rule. */
+class EnvVars {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV = 'development';
+
+  @IsEnum(Role)
+  ROLE: Role = Role.All;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/guichet';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBool) @IsBoolean()
+  DB_SKIP_MIGRATIONS = false;
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Matches(/^[A-Za-z0-9_{}-]{1,64}$/)
+  REDIS_PREFIX = 'guichet';
+
+  @IsString() @MinLength(32)
+  JWT_SECRET: string = DEV_SECRETS.JWT_SECRET;
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  JWT_ISSUER = 'guichet';
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  JWT_AUDIENCE = 'guichet-api';
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(86400)
+  JWT_TTL_SECONDS = 900;
+
+  @Matches(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'must be a comma-separated list of id:base64(32 bytes), the current key first',
+  })
+  ENCRYPTION_KEYS: string = DEV_SECRETS.ENCRYPTION_KEYS;
+
+  @IsString() @MinLength(16)
+  MESSENGER_APP_SECRET: string = DEV_SECRETS.MESSENGER_APP_SECRET;
+
+  @IsString() @MinLength(8)
+  MESSENGER_VERIFY_TOKEN = 'dev-only-verify-token';
+
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  MESSENGER_GRAPH_URL = 'https://graph.facebook.com';
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 20_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  WORKER_CONCURRENCY = 5;
+
+  @IsOptional() @IsString() @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  @Transform(toBool) @IsBoolean()
+  TRUST_PROXY = false;
+}
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+/** The typed configuration every part of the service reads; built once at boot. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  role: Role;
+  http: { host: string; port: number; trustProxy: boolean };
+  database: { url: string; poolSize: number; skipMigrations: boolean };
+  redis: { url: string; prefix: string };
+  auth: {
+    jwtSecret: string;
+    jwtIssuer: string;
+    jwtAudience: string;
+    jwtTtlSeconds: number;
+    loginMaxFailures: number;
+    loginFailureWindowSeconds: number;
+  };
+  encryption: { current: EncryptionKey; keys: EncryptionKey[] };
+  messenger: { appSecret: string; verifyToken: string; graphUrl: string };
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  workerConcurrency: number;
+  metricsToken?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Unset and empty variables take their default: an empty value in a compose file means "not set". */
+function present(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(new EnvVars())) {
+    const value = env[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  if (env.METRICS_TOKEN) out.METRICS_TOKEN = env.METRICS_TOKEN;
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const vars = plainToInstance(EnvVars, present(env));
+  const problems = validateSync(vars, { forbidUnknownValues: true }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((message) => `${e.property}: ${message}`),
+  );
+  if (vars.NODE_ENV === 'production') {
+    for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
+      if (vars[name as keyof typeof DEV_SECRETS] === devValue) {
+        problems.push(`${name}: the development default is refused when NODE_ENV=production`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const keys = vars.ENCRYPTION_KEYS.split(',').map((entry) => {
+    const [id, b64] = entry.split(':');
+    return { id, key: Buffer.from(b64, 'base64') };
+  });
+  return {
+    env: vars.NODE_ENV as AppConfig['env'],
+    role: vars.ROLE,
+    http: { host: vars.HOST, port: vars.PORT, trustProxy: vars.TRUST_PROXY },
+    database: { url: vars.DATABASE_URL, poolSize: vars.DATABASE_POOL_SIZE, skipMigrations: vars.DB_SKIP_MIGRATIONS },
+    redis: { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX },
+    auth: {
+      jwtSecret: vars.JWT_SECRET,
+      jwtIssuer: vars.JWT_ISSUER,
+      jwtAudience: vars.JWT_AUDIENCE,
+      jwtTtlSeconds: vars.JWT_TTL_SECONDS,
+      loginMaxFailures: vars.LOGIN_MAX_FAILURES,
+      loginFailureWindowSeconds: vars.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    encryption: { current: keys[0], keys },
+    messenger: {
+      appSecret: vars.MESSENGER_APP_SECRET,
+      verifyToken: vars.MESSENGER_VERIFY_TOKEN,
+      graphUrl: vars.MESSENGER_GRAPH_URL.replace(/\/+$/, ''),
+    },
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    logLevel: vars.LOG_LEVEL,
+    workerConcurrency: vars.WORKER_CONCURRENCY,
+    metricsToken: vars.METRICS_TOKEN,
+  };
+}
+
+export const runsHttpApi = (role: Role): boolean => role !== Role.Worker;
+export const runsWorkers = (role: Role): boolean => role !== Role.Api;

@@ -1,0 +1,38 @@
+import { type DefaultJobOptions } from 'bullmq';
+
+/**
+ * Every queue and every job of the service, in one place. A job is named once here, with
+ * its queue and its payload type; handlers and producers are typed from this file.
+ * Payloads carry ids only: never secrets or message bodies, which stay in PostgreSQL.
+ */
+export enum QueueName {
+  Maintenance = 'maintenance',
+}
+
+export enum JobName {
+  PruneIdempotencyKeys = 'prune-idempotency-keys',
+}
+
+export interface JobPayloads {
+  [JobName.PruneIdempotencyKeys]: Record<string, never>;
+}
+
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.PruneIdempotencyKeys]: QueueName.Maintenance,
+};
+
+/** What a handler reports: `skipped` means the job was stale or had nothing to do. */
+export type JobOutcome = 'done' | 'skipped';
+
+export type JobData<N extends JobName> = JobPayloads[N];
+
+/** Finite retries with jittered exponential backoff, and bounded retention so Redis stays small. */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+/** Jobs the workers schedule for themselves; upserted at every worker boot, so they exist once. */
+export const RECURRING_JOBS: ReadonlyArray<{ name: JobName; everyMs: number }> = [{ name: JobName.PruneIdempotencyKeys, everyMs: 3_600_000 }];

@@ -1,0 +1,40 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type JobsOptions, Queue } from 'bullmq';
+import { type AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, type JobData, type JobName, QueueName } from './job.catalogue';
+import { RedisService } from './redis.provider';
+
+/** Producer side: every process (api and worker) enqueues through here. */
+@Injectable()
+export class JobsService implements OnApplicationShutdown {
+  readonly queues: ReadonlyMap<QueueName, Queue>;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisService) {
+    this.queues = new Map(
+      Object.values(QueueName).map((name) => [
+        name,
+        new Queue(name, { connection: redis.client, prefix: config.redis.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
+      ]),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`Unknown queue ${name}`);
+    return queue;
+  }
+
+  async enqueue<N extends JobName>(name: N, data: JobData<N>, options?: JobsOptions): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).add(name, data, options);
+  }
+
+  /** A recurring job; the scheduler id is the job name, so every process upserts the same one. */
+  async schedule<N extends JobName>(name: N, data: JobData<N>, everyMs: number): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).upsertJobScheduler(name, { every: everyMs }, { name, data });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

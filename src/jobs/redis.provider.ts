@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import IORedis, { type Redis } from 'ioredis';
+import { type AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+
+export function createRedis(url: string, role: string): Redis {
+  // null: BullMQ needs commands to wait through a reconnect instead of failing after N retries.
+  return new IORedis(url, { maxRetriesPerRequest: null, connectionName: `guichet-${role}` });
+}
+
+/** Redis evicting keys would silently drop queued jobs and rate-limit state. */
+export async function assertNoEviction(redis: Redis): Promise<void> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1];
+  } catch {
+    // Managed Redis often disables CONFIG; INFO tells the same thing.
+    const info = await redis.info('memory');
+    policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+  }
+  if (policy !== 'noeviction') {
+    throw new Error(`Redis maxmemory-policy is "${policy ?? 'unknown'}"; Guichet requires "noeviction" so that queued work is never evicted`);
+  }
+}
+
+/** The shared, non-blocking Redis connection: queues, throttles, health. */
+@Injectable()
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisService.name);
+  readonly client: Redis;
+  readonly prefix: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.client = createRedis(config.redis.url, config.role);
+    this.prefix = config.redis.prefix;
+    this.client.on('error', (error: Error) => this.logger.warn({ err: error }, 'Redis connection error'));
+  }
+
+  /** Fail fast at boot rather than lose jobs later. */
+  async onModuleInit(): Promise<void> {
+    await assertNoEviction(this.client);
+  }
+
+  key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
