@@ -3,6 +3,7 @@ import { createApp } from './app.factory';
 import { ConfigError, loadConfig, Role } from './config/config';
 import { createLogger } from './common/logging/logger';
 import { migrate } from './database/migrate';
+import { drainAndClose } from './shutdown';
 
 /**
  * One entry point for every role. Migrations run before anything else, and only in roles
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    app.close().then(
+    drainAndClose(app, config).then(
       () => {
         logger.info('Shut down cleanly');
         process.exit(0);

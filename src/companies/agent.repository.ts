@@ -21,7 +21,7 @@ export class AgentRepository {
       .createQueryBuilder('agent')
       .addSelect('agent.passwordHash')
       .where('agent.email = :email', { email })
-      .getOne() as Promise<(Agent & { passwordHash: string }) | null>;
+      .getOne();
   }
 
   findById(companyId: string, id: string): Promise<Agent | null> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hashPassword } from '../common/auth/password';
 import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { isUniqueViolation } from '../database/pg-errors';
 import { type AgentPatch, AgentRepository } from './agent.repository';
@@ -15,7 +16,7 @@ export class AgentsService {
     try {
       return mapAgent(await this.agents.create(companyId, { email: dto.email, name: dto.name, role: dto.role, passwordHash }));
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppException.conflict('An agent with this email already exists', 'email_taken');
+      if (isUniqueViolation(error)) throw AppException.conflict('An agent with this email already exists', ErrorCode.EmailTaken);
       throw error;
     }
   }
@@ -38,7 +39,7 @@ export class AgentsService {
     if (dto.active !== undefined) patch.deactivatedAt = dto.active ? null : new Date();
     if (Object.keys(patch).length === 0) return this.get(companyId, id);
     const { agent, lastAdmin } = await this.agents.update(companyId, id, patch);
-    if (lastAdmin) throw AppException.conflict('A company needs at least one active admin', 'last_admin');
+    if (lastAdmin) throw AppException.conflict('A company needs at least one active admin', ErrorCode.LastAdmin);
     if (!agent) throw AppException.notFound('Agent');
     return mapAgent(agent);
   }

@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { type AgentPrincipal, type Principal } from '../common/auth/principal';
-import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
@@ -14,8 +13,8 @@ import { ApiKeysService } from './api-keys.service';
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
+  /** Not @Idempotent: a replay would need the secret stored in plain text, which is what hashing avoids. */
   @Post()
-  @Idempotent()
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in the response this once' })
   create(@CurrentPrincipal() principal: AgentPrincipal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(principal, dto);

@@ -6,6 +6,7 @@ import { issueAccessToken, type JwtSettings, verifyAccessToken } from '../common
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../common/auth/password';
 import { AgentRole, type Principal } from '../common/auth/principal';
 import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
 import { isUniqueViolation } from '../database/pg-errors';
 import { AgentRepository } from './agent.repository';
 import { mapAgent } from './agents.dto';
@@ -38,7 +39,7 @@ export class AuthService {
       const { company, agent } = await this.companies.createWithAdmin(dto.companyName, { email: dto.email, name: dto.name, role: AgentRole.Admin, passwordHash });
       return { company: mapCompany(company), agent: mapAgent(agent), ...this.token(agent.id, company.id) };
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppException.conflict('An agent with this email already exists', 'email_taken');
+      if (isUniqueViolation(error)) throw AppException.conflict('An agent with this email already exists', ErrorCode.EmailTaken);
       throw error;
     }
   }
@@ -50,7 +51,7 @@ export class AuthService {
     const valid = await verifyPassword(dto.password, agent?.passwordHash ?? (await dummyPasswordHash()));
     if (!agent || !valid || agent.deactivatedAt !== null) {
       await this.throttle.recordFailure(dto.email, ip);
-      throw new AppException(HttpStatus.UNAUTHORIZED, 'invalid_credentials', WRONG_CREDENTIALS);
+      throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.InvalidCredentials, WRONG_CREDENTIALS);
     }
     await this.throttle.reset(dto.email);
     return this.token(agent.id, agent.companyId);

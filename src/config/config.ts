@@ -5,6 +5,7 @@ import {
   IsIn,
   IsInt,
   IsOptional,
+  IsUUID,
   IsString,
   IsUrl,
   Matches,
@@ -29,6 +30,7 @@ export const DEV_SECRETS = {
   JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789abcdef',
   ENCRYPTION_KEYS: 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=',
   MESSENGER_APP_SECRET: 'dev-only-messenger-app-secret',
+  MESSENGER_VERIFY_TOKEN: 'dev-only-verify-token',
 } as const;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -55,7 +57,7 @@ class EnvVars {
   @IsString()
   HOST = '0.0.0.0';
 
-  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_protocol: true, require_tld: false })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/guichet';
 
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
@@ -64,7 +66,7 @@ class EnvVars {
   @Transform(toBool) @IsBoolean()
   DB_SKIP_MIGRATIONS = false;
 
-  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  @IsUrl({ protocols: ['redis', 'rediss'], require_protocol: true, require_tld: false })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @Matches(/^[A-Za-z0-9_{}-]{1,64}$/)
@@ -91,9 +93,9 @@ class EnvVars {
   MESSENGER_APP_SECRET: string = DEV_SECRETS.MESSENGER_APP_SECRET;
 
   @IsString() @MinLength(8)
-  MESSENGER_VERIFY_TOKEN = 'dev-only-verify-token';
+  MESSENGER_VERIFY_TOKEN: string = DEV_SECRETS.MESSENGER_VERIFY_TOKEN;
 
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   MESSENGER_GRAPH_URL = 'https://graph.facebook.com';
 
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
@@ -113,6 +115,9 @@ class EnvVars {
 
   @IsOptional() @IsString() @MinLength(16)
   METRICS_TOKEN?: string;
+
+  @IsOptional() @IsUUID()
+  OPERATOR_COMPANY_ID?: string;
 
   @Transform(toBool) @IsBoolean()
   TRUST_PROXY = false;
@@ -144,6 +149,8 @@ export interface AppConfig {
   logLevel: string;
   workerConcurrency: number;
   metricsToken?: string;
+  /** Queues are shared by every company: when set, only this company's admins see the dashboard. */
+  operatorCompanyId?: string;
 }
 
 export class ConfigError extends Error {
@@ -159,7 +166,9 @@ function present(env: NodeJS.ProcessEnv): Record<string, string> {
     const value = env[key];
     if (value !== undefined && value !== '') out[key] = value;
   }
-  if (env.METRICS_TOKEN) out.METRICS_TOKEN = env.METRICS_TOKEN;
+  for (const optional of ['METRICS_TOKEN', 'OPERATOR_COMPANY_ID']) {
+    if (env[optional]) out[optional] = env[optional];
+  }
   return out;
 }
 
@@ -205,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     workerConcurrency: vars.WORKER_CONCURRENCY,
     metricsToken: vars.METRICS_TOKEN,
+    operatorCompanyId: vars.OPERATOR_COMPANY_ID,
   };
 }
 

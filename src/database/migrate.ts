@@ -34,7 +34,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  */
 export async function migrate(config: AppConfig): Promise<string[]> {
   await ensureDatabase(config.database.url);
-  const dataSource = new DataSource({ ...dataSourceOptions(config), extra: { max: 2 } });
+  const options = dataSourceOptions(config);
+  // Two connections: one holds the lock, the other runs the migrations.
+  const dataSource = new DataSource({ ...options, extra: { ...(options.extra as object), max: 2 } });
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

@@ -40,7 +40,7 @@ export class HealthController {
     const check = this.indicators.check('redis');
     try {
       const pong = await Promise.race([this.redis.client.ping(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
-      return pong === 'PONG' ? check.up() : check.down({ message: `unexpected reply ${pong}` });
+      return pong === 'PONG' ? check.up() : check.down({ message: `unexpected reply ${String(pong)}` });
     } catch (error) {
       return check.down({ message: (error as Error).message });
     }

@@ -40,7 +40,7 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
       worker.on('failed', (job, error) => this.logger.warn({ err: error, queue, jobId: job?.id, job: job?.name }, 'Job attempt failed'));
       this.workers.push(worker);
     }
-    for (const { name, everyMs } of RECURRING_JOBS) await this.jobs.schedule(name, {} as never, everyMs);
+    for (const { name, everyMs } of RECURRING_JOBS) await this.jobs.schedule(name, {}, everyMs);
   }
 
   /** Ready means consuming: a worker that lost Redis and never came back must fail readiness. */
@@ -48,9 +48,13 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning() && !worker.closing);
   }
 
-  /** Waits for in-flight jobs; the shutdown deadline in main bounds how long. */
-  async onModuleDestroy(): Promise<void> {
+  /** Stops fetching and waits for in-flight jobs; the shutdown deadline in main bounds how long. */
+  async drain(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.drain();
     await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }
 

@@ -39,7 +39,13 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   /** Fail fast at boot rather than lose jobs later. */
   async onModuleInit(): Promise<void> {
-    await assertNoEviction(this.client);
+    try {
+      await assertNoEviction(this.client);
+    } catch (error) {
+      // Boot stops here; a live connection would keep reconnecting in a process that is exiting.
+      this.client.disconnect();
+      throw error;
+    }
   }
 
   key(...parts: string[]): string {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Pool } from 'pg';
+import { type Logger } from 'pino';
 import { createApp } from '../../src/app.factory';
 import { type AppConfig, loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/common/logging/logger';
@@ -40,12 +41,12 @@ export function testEnv(databaseUrl: string, redisPrefix: string, overrides: Rec
 export const uniqueRedisPrefix = (label: string): string => `gt_${TEST_RUN_ID}_${label}_${randomBytes(3).toString('hex')}`;
 
 /** A real application on a fresh database and its own Redis prefix, listening on a free port. */
-export async function startHarness(label: string, overrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(label: string, overrides: Record<string, string> = {}, logger: Logger = createLogger('silent')): Promise<Harness> {
   const database = await cloneTemplateDatabase(label);
   const redisPrefix = uniqueRedisPrefix(label);
   const env = testEnv(database.url, redisPrefix, overrides);
   const config = loadConfig(env);
-  const app = await createApp(config, { logger: createLogger('silent') });
+  const app = await createApp(config, { logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('no address');

@@ -41,9 +41,11 @@ export function issueAccessToken(settings: JwtSettings, agentId: string, company
 /** Returns the claims of a valid token, or null: callers only need to know "not authenticated". */
 export function verifyAccessToken(settings: JwtSettings, token: string, now = Date.now()): AccessClaims | null {
   const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== HEADER) return null;
-  const expected = sign(`${parts[0]}.${parts[1]}`, settings.secret);
+  // One spelling per token: Node's base64url decoder would skip stray characters and spare bits.
+  if (parts.length !== 3 || parts[0] !== HEADER || !/^[A-Za-z0-9_-]{43}$/.test(parts[2])) return null;
   const given = Buffer.from(parts[2], 'base64url');
+  if (given.toString('base64url') !== parts[2]) return null;
+  const expected = sign(`${parts[0]}.${parts[1]}`, settings.secret);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let claims: Partial<AccessClaims>;
   try {
@@ -51,6 +53,7 @@ export function verifyAccessToken(settings: JwtSettings, token: string, now = Da
   } catch {
     return null;
   }
+  if (claims === null || typeof claims !== 'object') return null;
   const seconds = Math.floor(now / 1000);
   if (claims.iss !== settings.issuer || claims.aud !== settings.audience) return null;
   if (typeof claims.exp !== 'number' || claims.exp <= seconds) return null;

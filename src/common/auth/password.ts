@@ -17,9 +17,12 @@ export async function hashPassword(password: string): Promise<string> {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const params = [n, r, p].map(Number);
+  if (scheme !== 'scrypt' || !salt || !hash || !params.every((v) => Number.isSafeInteger(v) && v > 0)) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p), expected.length);
+  // A corrupted record must never match: an empty expected hash would equal an empty derived one.
+  if (expected.length !== PARAMS.keylen) return false;
+  const actual = await derive(password, Buffer.from(salt, 'base64'), params[0], params[1], params[2], expected.length);
   return timingSafeEqual(actual, expected);
 }
 

@@ -9,6 +9,13 @@ declare module 'fastify' {
   }
 }
 
+const draining = new WeakSet<FastifyInstance>();
+
+/** From now on every response closes its connection, so the server can finish closing. */
+export function startDraining(fastify: FastifyInstance): void {
+  draining.add(fastify);
+}
+
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -41,12 +48,19 @@ export function configureFastify(fastify: FastifyInstance): void {
     }
   });
 
-  fastify.addHook('preHandler', async (request) => {
-    assertCleanStrings(request.query, '$query');
-    assertCleanStrings(request.params, '$params');
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    try {
+      assertCleanStrings(request.query, '$query');
+      assertCleanStrings(request.params, '$params');
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Keep-alive sockets would outlive the drain by Fastify's 72 s keep-alive timeout.
+    if (draining.has(fastify)) void reply.header('connection', 'close');
   });
 }

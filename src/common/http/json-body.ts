@@ -63,10 +63,12 @@ export function parseJsonBody(raw: Buffer): unknown {
   } catch {
     throw bad(ErrorCode.InvalidJson, 'Body is not valid JSON');
   }
-  try {
-    secureJson.scan(value as Record<string, unknown>, { protoAction: 'error', constructorAction: 'error' });
-  } catch {
-    throw bad(ErrorCode.ForbiddenKey, 'Keys "__proto__" and "constructor.prototype" are not allowed');
+  if (value !== null && typeof value === 'object') {
+    try {
+      secureJson.scan(value, { protoAction: 'error', constructorAction: 'error' });
+    } catch {
+      throw bad(ErrorCode.ForbiddenKey, 'Keys "__proto__" and "constructor.prototype" are not allowed');
+    }
   }
   assertCleanStrings(value);
   return value;

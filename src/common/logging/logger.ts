@@ -10,6 +10,13 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-hub-signature-256"]',
   'res.headers["set-cookie"]',
+  'password',
+  'passwordHash',
+  'accessToken',
+  'token',
+  'apiKey',
+  'secret',
+  'pageAccessToken',
   '*.password',
   '*.passwordHash',
   '*.accessToken',
@@ -65,7 +72,7 @@ export class PinoNestLogger implements LoggerService {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     if (message !== null && typeof message === 'object') {
       const [msg] = rest;
-      this.pino[level]({ context, ...(message as object) }, typeof msg === 'string' ? msg : undefined);
+      this.pino[level]({ context, ...(message) }, typeof msg === 'string' ? msg : undefined);
     } else {
       const stack = typeof rest[0] === 'string' ? rest[0] : undefined;
       this.pino[level]({ context, stack }, String(message));

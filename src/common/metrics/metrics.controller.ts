@@ -35,7 +35,7 @@ export class MetricsController {
   private checkToken(authorization?: string): void {
     const expected = this.config.metricsToken;
     if (!expected) return;
-    const given = Buffer.from(authorization?.replace(/^Bearer /, '') ?? '');
+    const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
     const want = Buffer.from(expected);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw AppException.unauthorized();
   }
