@@ -19,8 +19,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
       try {
         await admin.query(`CREATE DATABASE "${name}"`);
       } catch (error) {
-        // Another process created it between our check and our CREATE: that is fine.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another process created it between our check and our CREATE: that is fine. PostgreSQL
+        // says so with duplicate_database, or with a unique violation when both CREATEs overlap.
+        if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
       }
     }
   } finally {
