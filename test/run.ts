@@ -53,6 +53,8 @@ async function main(): Promise<number> {
         env: { ...process.env, NODE_ENV: 'test', GUICHET_TEST_RUN_ID: runId, GUICHET_TEST_TEMPLATE_DB: template },
       });
       child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+      // Interrupted (Ctrl-C, a CI timeout): stop the tests, then fall through to the clean-up.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     });
     return code;
   } finally {

@@ -1,20 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, UpdateDateColumn } from 'typeorm';
 import { AgentRole } from '../common/auth/principal';
-import { Company } from './company.entity';
+import { TenantOwned } from './tenant-owned';
 
 @Entity('agents')
 @Index(['companyId', 'createdAt', 'id'])
-export class Agent {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'uuid' })
-  companyId!: string;
-
-  @ManyToOne(() => Company, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'company_id' })
-  company?: Company;
-
+export class Agent extends TenantOwned {
   /** Stored lower-cased; unique across companies because login takes only an email. */
   @Index({ unique: true })
   @Column({ type: 'varchar', length: 254 })

@@ -3,9 +3,10 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { type AgentPrincipal, type Principal, Scope } from '../common/auth/principal';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
-import { AgentDto, AgentPageDto, CreateAgentDto, UpdateAgentDto } from './agents.dto';
+import { AgentDto, CreateAgentDto, UpdateAgentDto } from './agents.dto';
 import { AgentsService } from './agents.service';
 
 @ApiTags('Agents')
@@ -23,7 +24,7 @@ export class AgentsController {
 
   @Get()
   @Authenticated({ scope: Scope.AgentsRead })
-  @ApiOkResponse({ type: AgentPageDto })
+  @ApiOkResponse({ type: PageOf(AgentDto) })
   list(@CurrentPrincipal() principal: Principal, @Query() page: PageQueryDto): Promise<Page<AgentDto>> {
     return this.agents.list(principal.companyId, page);
   }

@@ -27,14 +27,6 @@ export class AgentDto {
   updatedAt!: Date;
 }
 
-export class AgentPageDto {
-  @ApiProperty({ type: [AgentDto] })
-  data!: AgentDto[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor!: string | null;
-}
-
 export class CreateAgentDto {
   @Email()
   email!: string;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hashPassword } from '../common/auth/password';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
-import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { isUniqueViolation } from '../database/pg-errors';
 import { type AgentPatch, AgentRepository } from './agent.repository';
 import { type AgentDto, type CreateAgentDto, mapAgent, type UpdateAgentDto } from './agents.dto';
@@ -22,8 +22,7 @@ export class AgentsService {
   }
 
   async list(companyId: string, page: PageQueryDto): Promise<Page<AgentDto>> {
-    const result = await this.agents.list(companyId, page);
-    return { data: result.data.map(mapAgent), nextCursor: result.nextCursor };
+    return mapPage(await this.agents.list(companyId, page), mapAgent);
   }
 
   async get(companyId: string, id: string): Promise<AgentDto> {

@@ -1,20 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
 import { type Scope } from '../common/auth/principal';
-import { Company } from './company.entity';
+import { TenantOwned } from './tenant-owned';
 
 @Entity('api_keys')
 @Index(['companyId', 'createdAt', 'id'])
-export class ApiKey {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'uuid' })
-  companyId!: string;
-
-  @ManyToOne(() => Company, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'company_id' })
-  company?: Company;
-
+export class ApiKey extends TenantOwned {
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 

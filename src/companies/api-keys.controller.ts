@@ -2,9 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { type AgentPrincipal, type Principal } from '../common/auth/principal';
+import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
-import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 
 @ApiTags('API keys')
@@ -21,7 +22,7 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOkResponse({ type: ApiKeyPageDto })
+  @ApiOkResponse({ type: PageOf(ApiKeyDto) })
   list(@CurrentPrincipal() principal: Principal, @Query() page: PageQueryDto): Promise<Page<ApiKeyDto>> {
     return this.keys.list(principal.companyId, page);
   }

@@ -42,14 +42,6 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   key!: string;
 }
 
-export class ApiKeyPageDto {
-  @ApiProperty({ type: [ApiKeyDto] })
-  data!: ApiKeyDto[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor!: string | null;
-}
-
 export const mapApiKey = (key: ApiKey): ApiKeyDto => ({
   id: key.id,
   name: key.name,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type AgentPrincipal } from '../common/auth/principal';
 import { AppException } from '../common/errors/app.exception';
-import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { ApiKeyRepository } from './api-key.repository';
 import { type ApiKeyDto, type CreateApiKeyDto, type CreatedApiKeyDto, mapApiKey } from './api-keys.dto';
 
@@ -27,8 +27,7 @@ export class ApiKeysService {
   }
 
   async list(companyId: string, page: PageQueryDto): Promise<Page<ApiKeyDto>> {
-    const result = await this.keys.list(companyId, page);
-    return { data: result.data.map(mapApiKey), nextCursor: result.nextCursor };
+    return mapPage(await this.keys.list(companyId, page), mapApiKey);
   }
 
   async revoke(companyId: string, id: string): Promise<void> {

@@ -21,6 +21,19 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+const running = new Set<ChildProcess>();
+const killAll = (): void => {
+  for (const child of running) child.kill('SIGKILL');
+};
+// A test process that is interrupted must not leave services behind.
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
 /** The real service, as `npm start` runs it (compiled main), in its own process. */
 export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
   const port = Number(env.PORT) || (await freePort());
@@ -31,7 +44,13 @@ export async function spawnService(env: Record<string, string>): Promise<Service
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  running.add(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
 }
 

@@ -26,3 +26,5 @@ export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
+
+export const mapPage = <T, R>(page: Page<T>, map: (item: T) => R): Page<R> => ({ data: page.data.map(map), nextCursor: page.nextCursor });
