@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ChannelsController } from './channels/channels.controller';
+import { ChannelsModule } from './channels/channels.module';
+import { ContactsController } from './contacts/contacts.controller';
+import { ContactsModule } from './contacts/contacts.module';
+import { QueuesController } from './tickets/queues.controller';
+import { TicketsController } from './tickets/tickets.controller';
+import { TicketsModule } from './tickets/tickets.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { AgentsController } from './companies/agents.controller';
 import { ApiKeysController } from './companies/api-keys.controller';
@@ -10,8 +17,8 @@ import { CompanyController } from './companies/company.controller';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

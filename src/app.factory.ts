@@ -40,7 +40,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   if (runsHttpApi(config.role)) {
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
-    await mountQueueDashboard(fastify, app.get(JobsService), app.get(AuthService), config.operatorCompanyId);
+    await mountQueueDashboard(fastify, app.get(JobsService), app.get(AuthService), { companyId: config.operatorCompanyId, required: config.env === 'production' });
   }
   await app.init();
   return app;

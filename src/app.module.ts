@@ -5,6 +5,8 @@ import { ApiModule } from './api.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { type AppConfig, runsHttpApi } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { ChannelsModule } from './channels/channels.module';
+import { MessengerWebhookModule } from './channels/messenger/webhook.module';
 import { CompaniesModule } from './companies/companies.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
@@ -27,7 +29,8 @@ export class AppModule {
         HealthModule,
         CompaniesModule,
         IdempotencyModule,
-        ...(api ? [ApiModule, RouterModule.register([{ path: 'v1', module: ApiModule }])] : []),
+        ChannelsModule,
+        ...(api ? [ApiModule, RouterModule.register([{ path: 'v1', module: ApiModule }]), MessengerWebhookModule] : []),
       ],
     };
   }

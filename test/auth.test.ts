@@ -7,7 +7,7 @@ import { type Harness, startHarness } from './support/harness';
 describe('companies, agents and authentication', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness('auth', { LOGIN_MAX_FAILURES: '3' });
+    h = await startHarness('auth', { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: 'true' });
   });
   after(() => h.close());
 
@@ -114,17 +114,44 @@ describe('companies, agents and authentication', () => {
 
   it('repeated failures are throttled with 429 and Retry-After, for known and unknown emails alike', async () => {
     const company = await signupCompany(h.http);
+    // Its own client address (TRUST_PROXY is on here), so the other tests' logins do not count.
+    const headers = { 'x-forwarded-for': '203.0.113.7' };
     for (const email of [company.adminEmail, uniqueEmail('ghost')]) {
       for (let i = 0; i < 3; i++) {
-        assert.equal((await h.http.post('/v1/auth/login', { body: { email, password: 'wrong password!' } })).status, 401);
+        assert.equal((await h.http.post('/v1/auth/login', { body: { email, password: 'wrong password!' }, headers })).status, 401);
       }
-      const blocked = await h.http.post('/v1/auth/login', { body: { email, password: 'wrong password!' } });
+      const blocked = await h.http.post('/v1/auth/login', { body: { email, password: 'wrong password!' }, headers });
       assert.equal(blocked.status, 429);
       assert.equal(blocked.body.code, 'too_many_requests');
       assert.ok(Number(blocked.headers['retry-after']) > 0);
     }
-    const evenRight = await h.http.post('/v1/auth/login', { body: { email: company.adminEmail, password: PASSWORD } });
+    const evenRight = await h.http.post('/v1/auth/login', { body: { email: company.adminEmail, password: PASSWORD }, headers });
     assert.equal(evenRight.status, 429, 'the right password does not bypass the throttle');
+  });
+
+  it('parallel guesses cannot slip between the check and the count', async () => {
+    const company = await signupCompany(h.http);
+    const headers = { 'x-forwarded-for': '203.0.113.8' };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => h.http.post('/v1/auth/login', { body: { email: company.adminEmail, password: 'wrong password!' }, headers })),
+    );
+    const checked = results.filter((r) => r.status === 401).length;
+    assert.equal(checked, 3, 'exactly LOGIN_MAX_FAILURES passwords were checked');
+    assert.equal(results.filter((r) => r.status === 429).length, 17);
+  });
+
+  it('signups are limited per client address', async () => {
+    const limited = await startHarness('signup-limit', { SIGNUPS_PER_HOUR_PER_ADDRESS: '2' });
+    try {
+      assert.equal((await limited.http.post('/v1/auth/signup', { body: { companyName: 'A', name: 'A', email: uniqueEmail('s1'), password: PASSWORD } })).status, 201);
+      assert.equal((await limited.http.post('/v1/auth/signup', { body: { companyName: 'B', name: 'B', email: uniqueEmail('s2'), password: PASSWORD } })).status, 201);
+      const third = await limited.http.post('/v1/auth/signup', { body: { companyName: 'C', name: 'C', email: uniqueEmail('s3'), password: PASSWORD } });
+      assert.equal(third.status, 429);
+      assert.ok(Number(third.headers['retry-after']) > 0);
+      assert.equal((await limited.db.query('SELECT count(*)::int AS n FROM companies')).rows[0].n, 2);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('tokens are checked for signature, algorithm, expiry, issuer and audience', async () => {

@@ -11,11 +11,12 @@ import { type JobsService } from '../jobs/jobs.service';
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /**
- * bull-board, for admin agents only (of the operator's company when OPERATOR_COMPANY_ID is set,
- * since queues are shared by every company and can be paused or emptied from here). It is a Fastify plugin outside Nest's router, so it
+ * bull-board, for admin agents only, and only the operator's (OPERATOR_COMPANY_ID) when set:
+ * queues are shared by every company and can be paused or emptied from here, and signup is
+ * open, so production refuses everyone until the operator is named. It is a Fastify plugin outside Nest's router, so it
  * gets its own check of the same bearer credentials, in its own encapsulated context.
  */
-export async function mountQueueDashboard(fastify: FastifyInstance, jobs: JobsService, auth: AuthService, operatorCompanyId?: string): Promise<void> {
+export async function mountQueueDashboard(fastify: FastifyInstance, jobs: JobsService, auth: AuthService, operator: { companyId?: string; required: boolean }): Promise<void> {
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues: [...jobs.queues.values()].map((queue) => new BullMQAdapter(queue)), serverAdapter });
@@ -25,7 +26,8 @@ export async function mountQueueDashboard(fastify: FastifyInstance, jobs: JobsSe
     const principal = bearer ? await auth.authenticate(bearer) : null;
     if (!principal) return AppException.unauthorized();
     if (principal.kind !== 'agent' || principal.role !== AgentRole.Admin) return AppException.forbidden('Only admins can see the queues');
-    if (operatorCompanyId && principal.companyId !== operatorCompanyId) return AppException.forbidden("Only the operator's admins can see the queues");
+    if (!operator.companyId && operator.required) return AppException.forbidden('The queue dashboard needs OPERATOR_COMPANY_ID in production');
+    if (operator.companyId && principal.companyId !== operator.companyId) return AppException.forbidden("Only the operator's admins can see the queues");
     return null;
   };
 

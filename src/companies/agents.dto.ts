@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEnum, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsString, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../common/auth/password';
 import { AgentRole } from '../common/auth/principal';
-import { Email, Text } from '../common/validation/decorators';
+import { Email, Optional, Text } from '../common/validation/decorators';
 import { type Agent } from './agent.entity';
 
 export class AgentDto {
@@ -34,10 +35,10 @@ export class CreateAgentDto {
   @Text({ max: 200 })
   name!: string;
 
-  @ApiProperty({ minLength: 10, maxLength: 200 })
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
   @IsString()
-  @MinLength(10)
-  @MaxLength(200)
+  @MinLength(PASSWORD_MIN)
+  @MaxLength(PASSWORD_MAX)
   password!: string;
 
   @ApiProperty({ enum: AgentRole, enumName: 'AgentRole' })
@@ -50,12 +51,12 @@ export class UpdateAgentDto {
   name?: string;
 
   @ApiPropertyOptional({ enum: AgentRole, enumName: 'AgentRole' })
-  @IsOptional()
+  @Optional()
   @IsEnum(AgentRole)
   role?: AgentRole;
 
   @ApiPropertyOptional({ description: 'false deactivates the agent at once; true reactivates' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   active?: boolean;
 }

@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { type FastifyRequest } from 'fastify';
+import { Public } from '../common/auth/auth.decorators';
 import { AccessTokenDto, LoginDto, SignupDto, SignupResultDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
 @ApiTags('Authentication')
+@Public()
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -12,8 +14,9 @@ export class AuthController {
   @Post('signup')
   @ApiCreatedResponse({ type: SignupResultDto, description: 'The company, its first admin and an access token' })
   @ApiConflictResponse({ description: 'email_taken' })
-  signup(@Body() dto: SignupDto): Promise<SignupResultDto> {
-    return this.auth.signup(dto);
+  @ApiTooManyRequestsResponse({ description: 'Too many signups from this address; see Retry-After' })
+  signup(@Body() dto: SignupDto, @Req() request: FastifyRequest): Promise<SignupResultDto> {
+    return this.auth.signup(dto, request.ip);
   }
 
   @Post('login')

@@ -1,11 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../common/auth/password';
 import { Email, Text } from '../common/validation/decorators';
 import { AgentDto } from './agents.dto';
 import { CompanyDto } from './company.dto';
-
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 200;
 
 export class SignupDto {
   @Text({ max: 200 })

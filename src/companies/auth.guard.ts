@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AUTH_METADATA, type AuthenticatedRequest, type AuthRequirement } from '../common/auth/auth.decorators';
+import { AUTH_METADATA, type AuthenticatedRequest, type AuthRequirement, PUBLIC_METADATA } from '../common/auth/auth.decorators';
 import { AgentRole, type Principal } from '../common/auth/principal';
 import { AppException } from '../common/errors/app.exception';
 import { AuthService } from './auth.service';
 
-/** Global guard: routes marked @Authenticated need a valid bearer credential that meets the requirement. */
+/** Global guard: @Public routes are open; @Authenticated ones need a credential that meets the requirement; others are refused. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -14,8 +14,11 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [context.getHandler(), context.getClass()]);
-    if (!requirement) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets)) return true;
+    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, targets);
+    // Deny by default: a route someone forgot to mark is closed, not open.
+    if (!requirement) throw AppException.unauthorized();
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(request.headers.authorization ?? '')?.[1];
     if (!bearer) throw AppException.unauthorized();

@@ -33,7 +33,8 @@ export class AuthService {
     this.jwt = { secret: config.auth.jwtSecret, issuer: config.auth.jwtIssuer, audience: config.auth.jwtAudience, ttlSeconds: config.auth.jwtTtlSeconds };
   }
 
-  async signup(dto: SignupDto): Promise<SignupResultDto> {
+  async signup(dto: SignupDto, ip: string): Promise<SignupResultDto> {
+    await this.throttle.signup(ip);
     const passwordHash = await hashPassword(dto.password);
     try {
       const { company, agent } = await this.companies.createWithAdmin(dto.companyName, { email: dto.email, name: dto.name, role: AgentRole.Admin, passwordHash });
@@ -46,14 +47,13 @@ export class AuthService {
 
   /** Same message and the same scrypt work whether the email is unknown, inactive or the password wrong. */
   async login(dto: LoginDto, ip: string): Promise<AccessTokenDto> {
-    await this.throttle.assertAllowed(dto.email, ip);
+    await this.throttle.attempt(dto.email, ip);
     const agent = await this.agents.findForLogin(dto.email);
     const valid = await verifyPassword(dto.password, agent?.passwordHash ?? (await dummyPasswordHash()));
     if (!agent || !valid || agent.deactivatedAt !== null) {
-      await this.throttle.recordFailure(dto.email, ip);
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.InvalidCredentials, WRONG_CREDENTIALS);
     }
-    await this.throttle.reset(dto.email);
+    await this.throttle.succeeded(dto.email, ip);
     return this.token(agent.id, agent.companyId);
   }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import { Text } from '../common/validation/decorators';
+import { IsString, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { Optional, Text } from '../common/validation/decorators';
 import { type Company } from './company.entity';
 
 @ValidatorConstraint({ name: 'timeZone' })
@@ -38,7 +38,7 @@ export class UpdateCompanyDto {
   name?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Paris' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   @Validate(IsTimeZone)

@@ -12,6 +12,10 @@ export class Company {
   @Column({ type: 'varchar', length: 64, default: 'UTC' })
   timeZone!: string;
 
+  /** The last ticket number handed out; incremented under this row's lock, so numbers never repeat. */
+  @Column({ type: 'integer', default: 0 })
+  lastTicketNumber!: number;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

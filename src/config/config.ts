@@ -33,6 +33,15 @@ export const DEV_SECRETS = {
   MESSENGER_VERIFY_TOKEN: 'dev-only-verify-token',
 } as const;
 
+const DURATION = /^\d{1,6}(ms|s|m|h|d)$/;
+const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** `7d`, `36h`, `90m`, `30s`, `500ms` in milliseconds. */
+export function parseDuration(value: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(value) ?? [];
+  if (!amount) throw new Error(`not a duration: ${value}`);
+  return Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS];
+}
+
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }): unknown => {
@@ -98,6 +107,24 @@ class EnvVars {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   MESSENGER_GRAPH_URL = 'https://graph.facebook.com';
 
+  @Matches(/^v\d+\.\d+$/)
+  MESSENGER_GRAPH_VERSION = 'v25.0';
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  GRAPH_TIMEOUT_MS = 10_000;
+
+  @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
+  REOPEN_WINDOW = '7d';
+
+  @IsString() @MaxLength(2000)
+  STOP_WORDS = 'stop,stopp,unsubscribe,cancel,end,quit,arrêt,arret,stop all,désabonner,desabonner,désinscrire,desinscrire,baja,parar';
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  INBOUND_SWEEP_INTERVAL_MS = 5_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  INBOUND_SWEEP_AGE_MS = 5_000;
+
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
 
@@ -109,6 +136,9 @@ class EnvVars {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(86400)
   LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  SIGNUPS_PER_HOUR_PER_ADDRESS = 20;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   WORKER_CONCURRENCY = 5;
@@ -142,9 +172,11 @@ export interface AppConfig {
     jwtTtlSeconds: number;
     loginMaxFailures: number;
     loginFailureWindowSeconds: number;
+    signupsPerHourPerAddress: number;
   };
   encryption: { current: EncryptionKey; keys: EncryptionKey[] };
-  messenger: { appSecret: string; verifyToken: string; graphUrl: string };
+  messenger: { appSecret: string; verifyToken: string; graphUrl: string; graphVersion: string; graphTimeoutMs: number };
+  inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number };
   shutdownTimeoutMs: number;
   logLevel: string;
   workerConcurrency: number;
@@ -203,12 +235,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtTtlSeconds: vars.JWT_TTL_SECONDS,
       loginMaxFailures: vars.LOGIN_MAX_FAILURES,
       loginFailureWindowSeconds: vars.LOGIN_FAILURE_WINDOW_SECONDS,
+      signupsPerHourPerAddress: vars.SIGNUPS_PER_HOUR_PER_ADDRESS,
     },
     encryption: { current: keys[0], keys },
     messenger: {
       appSecret: vars.MESSENGER_APP_SECRET,
       verifyToken: vars.MESSENGER_VERIFY_TOKEN,
       graphUrl: vars.MESSENGER_GRAPH_URL.replace(/\/+$/, ''),
+      graphVersion: vars.MESSENGER_GRAPH_VERSION,
+      graphTimeoutMs: vars.GRAPH_TIMEOUT_MS,
+    },
+    inbound: {
+      reopenWindowMs: parseDuration(vars.REOPEN_WINDOW),
+      stopWords: vars.STOP_WORDS.split(',').map((word) => normalizeStopWord(word)).filter((word) => word.length > 0),
+      sweepIntervalMs: vars.INBOUND_SWEEP_INTERVAL_MS,
+      sweepAgeMs: vars.INBOUND_SWEEP_AGE_MS,
     },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
@@ -216,6 +257,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metricsToken: vars.METRICS_TOKEN,
     operatorCompanyId: vars.OPERATOR_COMPANY_ID,
   };
+}
+
+/** Case, accents, surrounding spaces and punctuation do not matter: "Arrêt !" is "arret". */
+export function normalizeStopWord(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} ]+/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export const runsHttpApi = (role: Role): boolean => role !== Role.Worker;

@@ -6,24 +6,31 @@ import { dataSourceOptions } from './data-source';
 /** Any fixed number works; it only has to be the same in every Guichet process. */
 const MIGRATION_LOCK_ID = 7_345_829_101;
 
+/**
+ * Connects to the target database first and only falls back to the maintenance database
+ * to create it when PostgreSQL says it does not exist: managed roles often cannot reach `postgres`.
+ */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL: unsupported database name "${name}"`);
+  const probe = new Client({ connectionString: databaseUrl });
+  try {
+    await probe.connect();
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
   url.pathname = '/postgres';
   const admin = new Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount === 0) {
-      try {
-        await admin.query(`CREATE DATABASE "${name}"`);
-      } catch (error) {
-        // Another process created it between our check and our CREATE: that is fine. PostgreSQL
-        // says so with duplicate_database, or with a unique violation when both CREATEs overlap.
-        if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
-      }
-    }
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    // Another process created it meanwhile: duplicate_database, or a unique violation when both CREATEs overlap.
+    if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
   } finally {
     await admin.end();
   }

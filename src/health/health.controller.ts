@@ -1,12 +1,14 @@
 import { Controller, Get, HttpStatus, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorFunction, type HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../common/auth/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { JobsWorker } from '../jobs/jobs.worker';
 import { RedisService } from '../jobs/redis.provider';
 
 @ApiExcludeController()
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -7,18 +7,27 @@ import { type DefaultJobOptions } from 'bullmq';
  */
 export enum QueueName {
   Maintenance = 'maintenance',
+  Inbound = 'inbound',
+  Profiles = 'profiles',
 }
 
 export enum JobName {
   PruneIdempotencyKeys = 'prune-idempotency-keys',
+  ProcessConversation = 'process-conversation',
+  FetchProfile = 'fetch-profile',
 }
 
 export interface JobPayloads {
   [JobName.PruneIdempotencyKeys]: Record<string, never>;
+  /** Applies a conversation's pending inbound events, in order. */
+  [JobName.ProcessConversation]: { pageId: string; conversation: string };
+  [JobName.FetchProfile]: { companyId: string; contactId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.PruneIdempotencyKeys]: QueueName.Maintenance,
+  [JobName.ProcessConversation]: QueueName.Inbound,
+  [JobName.FetchProfile]: QueueName.Profiles,
 };
 
 /** What a handler reports: `skipped` means the job was stale or had nothing to do. */

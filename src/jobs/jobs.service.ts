@@ -29,6 +29,11 @@ export class JobsService implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[name]).add(name, data, options);
   }
 
+  async enqueueMany<N extends JobName>(name: N, items: Array<JobData<N>>, options?: JobsOptions): Promise<void> {
+    if (items.length === 0) return;
+    await this.queue(JOB_QUEUE[name]).addBulk(items.map((data) => ({ name, data, opts: options })));
+  }
+
   /** A recurring job; the scheduler id is the job name, so every process upserts the same one. */
   async schedule<N extends JobName>(name: N, data: JobData<N>, everyMs: number): Promise<void> {
     await this.queue(JOB_QUEUE[name]).upsertJobScheduler(name, { every: everyMs }, { name, data });

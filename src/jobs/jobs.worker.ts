@@ -45,7 +45,11 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Ready means consuming: a worker that lost Redis and never came back must fail readiness. */
   allRunning(): boolean {
-    return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning() && !worker.closing);
+    return (
+      this.workers.length > 0 &&
+      this.workers.every((worker) => worker.isRunning() && !worker.closing) &&
+      this.connections.every((connection) => connection.status === 'ready')
+    );
   }
 
   /** Stops fetching and waits for in-flight jobs; the shutdown deadline in main bounds how long. */

@@ -22,11 +22,3 @@ export function capturingLogger(level = 'info'): { logger: Logger; lines: () => 
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
-
-/** Every route Nest mapped, as "METHOD /path", read from its own "Mapped {…} route" log lines. */
-export function mappedRoutes(lines: Array<Record<string, unknown>>): string[] {
-  return lines
-    .map((line) => (typeof line.msg === 'string' ? /^Mapped \{(.+), (\w+)\} route$/.exec(line.msg) : null))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `${m[2]} ${m[1]}`);
-}

@@ -14,7 +14,12 @@ export interface AuthRequirement {
   scope?: Scope;
 }
 
-/** Marks a route as authenticated, with what it requires; routes without it are public. */
+export const PUBLIC_METADATA = 'guichet:public';
+
+/** Opens a route (or controller) to anyone. Routes carry either this or @Authenticated: the guard refuses the rest. */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_METADATA, true);
+
+/** Marks a route as authenticated, with what it requires. */
 export const Authenticated = (requirement: AuthRequirement = {}): MethodDecorator & ClassDecorator =>
   applyDecorators(
     SetMetadata(AUTH_METADATA, requirement),

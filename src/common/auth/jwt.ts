@@ -20,6 +20,8 @@ export interface JwtSettings {
 /** The header is fixed: we only ever issue and accept HS256, so "alg" cannot be chosen by a caller. */
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const sign = (input: string, secret: string): Buffer => createHmac('sha256', secret).update(input).digest();
 
 export function issueAccessToken(settings: JwtSettings, agentId: string, companyId: string, now = Date.now()): { token: string; expiresIn: number } {
@@ -58,6 +60,6 @@ export function verifyAccessToken(settings: JwtSettings, token: string, now = Da
   if (claims.iss !== settings.issuer || claims.aud !== settings.audience) return null;
   if (typeof claims.exp !== 'number' || claims.exp <= seconds) return null;
   if (typeof claims.iat !== 'number' || claims.iat > seconds + 60) return null;
-  if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') return null;
+  if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string' || !UUID.test(claims.sub) || !UUID.test(claims.cid)) return null;
   return claims as AccessClaims;
 }

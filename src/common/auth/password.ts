@@ -1,5 +1,8 @@
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
 
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 200;
+
 const PARAMS = { N: 16384, r: 8, p: 1, keylen: 64 };
 const MAXMEM = 64 * 1024 * 1024;
 

@@ -3,7 +3,7 @@ import { ErrorCode, type ErrorBody } from './error-codes';
 
 /** The one exception services throw: a status, a stable code and a message safe to show. */
 export class AppException extends HttpException {
-  constructor(status: HttpStatus, readonly code: ErrorCode | string, message: string, readonly details?: unknown, readonly headers?: Record<string, string>) {
+  constructor(status: HttpStatus, readonly code: ErrorCode, message: string, readonly details?: unknown, readonly headers?: Record<string, string>) {
     super({ statusCode: status, code, message, details } satisfies ErrorBody, status);
   }
 
@@ -23,7 +23,7 @@ export class AppException extends HttpException {
     return new AppException(HttpStatus.FORBIDDEN, ErrorCode.Forbidden, message);
   }
 
-  static conflict(message: string, code: ErrorCode | string = ErrorCode.Conflict): AppException {
+  static conflict(message: string, code: ErrorCode = ErrorCode.Conflict): AppException {
     return new AppException(HttpStatus.CONFLICT, code, message);
   }
 }

@@ -20,6 +20,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message: 
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: ErrorCode.PayloadTooLarge, message: 'Request body is larger than 1 MiB' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Content-Type must be application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: ErrorCode.InvalidJson, message: 'Content-Length does not match the body' },
+  FST_ERR_BAD_URL: { status: 400, code: ErrorCode.ValidationFailed, message: 'The URL is not valid' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: ErrorCode.InvalidJson, message: 'Body cannot be empty when Content-Type is application/json' },
 };
 

@@ -13,6 +13,12 @@ export enum ErrorCode {
   Conflict = 'conflict',
   EmailTaken = 'email_taken',
   LastAdmin = 'last_admin',
+  NameTaken = 'name_taken',
+  QueueInUse = 'queue_in_use',
+  PageTaken = 'page_taken',
+  PageMismatch = 'page_mismatch',
+  GraphError = 'graph_error',
+  GraphUnavailable = 'graph_unavailable',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   TooManyRequests = 'too_many_requests',
@@ -24,7 +30,7 @@ export enum ErrorCode {
 
 export interface ErrorBody {
   statusCode: number;
-  code: ErrorCode | string;
+  code: ErrorCode;
   message: string;
   details?: unknown;
 }

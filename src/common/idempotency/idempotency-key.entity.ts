@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Company } from '../../companies/company.entity';
 
 export enum IdempotencyState {
   InProgress = 'in_progress',
@@ -11,6 +12,10 @@ export enum IdempotencyState {
 export class IdempotencyKey {
   @PrimaryColumn({ type: 'uuid' })
   companyId!: string;
+
+  @ManyToOne(() => Company, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'company_id' })
+  company?: Company;
 
   @PrimaryColumn({ type: 'varchar', length: 255 })
   key!: string;

@@ -63,21 +63,24 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
-    const release = () => this.repository.release(principal.companyId, header);
+    const { claim: holder } = claim;
     return from(
       (async () => {
+        let body: unknown;
         try {
-          const body = await new Promise<unknown>((resolve, reject) => {
+          body = await new Promise<unknown>((resolve, reject) => {
             next.handle().subscribe({ next: resolve, error: reject, complete: () => resolve(undefined) });
           });
-          // Stored as the client saw it: Dates become strings once, here, not differently on replay.
-          const stored: unknown = body === undefined ? null : JSON.parse(JSON.stringify(body));
-          await this.repository.complete(principal.companyId, header, status, stored);
-          return body;
         } catch (error) {
-          await release();
+          await this.repository.release(principal.companyId, header, holder);
           throw error;
         }
+        // The work is committed now. If storing its response fails, the claim stays in progress
+        // (409 to retries, then taken over after ABANDONED_CLAIM_MINUTES) rather than being
+        // released, which would let an immediate retry do the work a second time.
+        // Stored as the client saw it: Dates become strings once, here, not differently on replay.
+        await this.repository.complete(principal.companyId, header, holder, status, body === undefined ? null : JSON.parse(JSON.stringify(body)));
+        return body;
       })(),
     );
   }

@@ -31,6 +31,14 @@ export const REDACT_PATHS = [
   '*.*.pageAccessToken',
 ];
 
+/** Driver errors carry the SQL and its parameters (password and key hashes among them): never log those. */
+const DROPPED_ERROR_FIELDS = ['query', 'parameters', 'driverError', 'config', 'request', 'response'];
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const field of DROPPED_ERROR_FIELDS) delete serialized[field];
+  return serialized;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -38,7 +46,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'guichet', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
     },
     destination,
   );

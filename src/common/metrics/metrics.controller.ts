@@ -4,12 +4,15 @@ import { timingSafeEqual } from 'node:crypto';
 import { type AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { JobsService } from '../../jobs/jobs.service';
+import { Public } from '../auth/auth.decorators';
 import { AppException } from '../errors/app.exception';
 import { MetricsService } from './metrics.service';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
 
+/** Public to the guard; METRICS_TOKEN, when set, is checked here. */
 @ApiExcludeController()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -24,7 +27,9 @@ export class MetricsController {
     this.checkToken(authorization);
     await Promise.all(
       [...this.jobs.queues].map(async ([name, queue]) => {
-        const counts = await queue.getJobCounts(...QUEUE_STATES);
+        // Without Redis the depths are unknown: leave them out rather than fail the whole scrape.
+        const counts = await queue.getJobCounts(...QUEUE_STATES).catch(() => null);
+        if (!counts) return;
         for (const state of QUEUE_STATES) this.metrics.queueDepth.set({ queue: name, state }, counts[state] ?? 0);
       }),
     );

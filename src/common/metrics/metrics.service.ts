@@ -21,6 +21,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly webhookEvents = new Counter({
+    name: 'guichet_webhook_events_total',
+    help: 'Webhook events by outcome: stored, duplicate, or why they were skipped',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly inboundEvents = new Counter({
+    name: 'guichet_inbound_events_total',
+    help: 'Processed inbound events by kind and state (processed, ignored, failed)',
+    labelNames: ['kind', 'state'],
+    registers: [this.registry],
+  });
+
   readonly queueDepth = new Gauge({
     name: 'guichet_queue_jobs',
     help: 'Jobs per queue and state, read from Redis at scrape time',
@@ -34,6 +48,14 @@ export class MetricsService {
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  webhookEvent(outcome: string, count = 1): void {
+    if (count > 0) this.webhookEvents.inc({ outcome }, count);
+  }
+
+  inboundEvent(kind: string, state: string): void {
+    this.inboundEvents.inc({ kind, state });
   }
 
   jobOutcome(queue: string, name: string, outcome: string): void {

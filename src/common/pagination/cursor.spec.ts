@@ -30,15 +30,10 @@ describe('encodeCursor / decodeCursor', () => {
     assert.deepEqual(decodeCursor(cursor, KEYSET), [DATE, UUID]);
   });
 
-  it('round-trips int and string fields', () => {
-    const values = [42, 'Boulangerie "Dupont" é', -7];
-    assert.deepEqual(decodeCursor(encodeCursor(values), ['int', 'string', 'int']), values);
-  });
-
   it('refuses a cursor whose length differs from the shape', () => {
     const cursor = encodeCursor([DATE, UUID]);
     assertInvalid(cursor, ['date'], 'one field short');
-    assertInvalid(cursor, ['date', 'uuid', 'int'], 'one field too many');
+    assertInvalid(cursor, ['date', 'uuid', 'uuid'], 'one field too many');
     assertInvalid(encodeCursor([]), KEYSET, 'empty array');
   });
 
@@ -46,12 +41,11 @@ describe('encodeCursor / decodeCursor', () => {
     assertInvalid(encodeCursor([UUID, DATE]), KEYSET, 'fields swapped');
     assertInvalid(encodeCursor([DATE, 'not-a-uuid']), KEYSET, 'bad uuid');
     assertInvalid(encodeCursor(['yesterday-ish', UUID]), KEYSET, 'bad date');
-    assertInvalid(encodeCursor([DATE, 12]), KEYSET, 'number for uuid');
-    assertInvalid(encodeCursor(['5']), ['int'], 'string for int');
-    assertInvalid(encodeCursor([1.5]), ['int'], 'fractional int');
-    assertInvalid(encodeCursor([2 ** 60]), ['int'], 'unsafe int');
-    assertInvalid(encodeCursor([7]), ['string'], 'number for string');
-    assertInvalid(encodeCursor(['a\u0000b']), ['string'], 'NUL in string');
+    assertInvalid(b64url(JSON.stringify([DATE, 12])), KEYSET, 'number for uuid');
+    for (const loose of ['2025', '1', 'March 7', '+275760-09-13T00:00:00.000Z', '2025-01-15', '2025-01-15T12:00:00Z', '2025-02-30T12:00:00.000Z']) {
+      // JavaScript parses these; PostgreSQL would refuse some, so only toISOString()'s own form passes.
+      assertInvalid(encodeCursor([loose, UUID]), KEYSET, `loose date ${loose}`);
+    }
     assertInvalid(b64url(JSON.stringify([null, UUID])), KEYSET, 'null for date');
     assertInvalid(b64url(JSON.stringify([[DATE], UUID])), KEYSET, 'nested array');
   });
@@ -78,7 +72,6 @@ describe('encodeCursor / decodeCursor', () => {
 
   it('refuses over-long input', () => {
     assertInvalid('A'.repeat(701), KEYSET, '701 characters');
-    assertInvalid(encodeCursor(['x'.repeat(600)]), ['string'], 'encodes a well-typed value but is over 700 characters');
     assertInvalid('A'.repeat(100_000), KEYSET, '100,000 characters');
   });
 });

@@ -2,9 +2,10 @@ import { HttpStatus } from '@nestjs/common';
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-codes';
 
-export type CursorField = 'date' | 'uuid' | 'int' | 'string';
-type CursorValue = string | number;
+export type CursorField = 'date' | 'uuid';
+type CursorValue = string;
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalid = (): AppException => new AppException(HttpStatus.BAD_REQUEST, ErrorCode.InvalidCursor, 'The cursor is malformed or belongs to another listing');
@@ -12,13 +13,10 @@ const invalid = (): AppException => new AppException(HttpStatus.BAD_REQUEST, Err
 const matches = (value: unknown, field: CursorField): boolean => {
   switch (field) {
     case 'date':
-      return typeof value === 'string' && value.length <= 40 && !Number.isNaN(Date.parse(value));
+      // Exactly what toISOString() writes: JavaScript parses looser dates than PostgreSQL accepts.
+      return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
     case 'uuid':
       return typeof value === 'string' && UUID.test(value);
-    case 'int':
-      return typeof value === 'number' && Number.isSafeInteger(value);
-    case 'string':
-      return typeof value === 'string' && value.length <= 512 && !value.includes('\u0000');
   }
 };
 

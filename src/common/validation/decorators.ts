@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
 
 interface TextOptions {
   max: number;
@@ -9,13 +9,19 @@ interface TextOptions {
   description?: string;
 }
 
+/**
+ * For body fields that may be left out. Unlike @IsOptional(), an explicit null is still
+ * validated (and refused): null is not "leave unchanged", and NOT NULL columns would 500 on it.
+ */
+export const Optional = (): PropertyDecorator => ValidateIf((_, value) => value !== undefined);
+
 const trim = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /** A bounded, trimmed, non-empty string, documented in the OpenAPI document in the same breath. */
 export const Text = ({ max, optional, description }: TextOptions): PropertyDecorator =>
   applyDecorators(
     optional ? ApiPropertyOptional({ maxLength: max, description }) : ApiProperty({ maxLength: max, description }),
-    ...(optional ? [IsOptional()] : []),
+    ...(optional ? [Optional()] : []),
     trim,
     IsString(),
     IsNotEmpty(),

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContactsModule } from '../contacts/contacts.module';
+import { TicketsModule } from '../tickets/tickets.module';
+import { Channel } from './channel.entity';
+import { ChannelRepository } from './channel.repository';
+import { ChannelTokenService } from './channel-token.service';
+import { ChannelsService } from './channels.service';
+import { GraphClient } from './messenger/graph.client';
+import { InboundApplier } from './messenger/inbound-applier.service';
+import { InboundEvent } from './messenger/inbound-event.entity';
+import { InboundEventRepository } from './messenger/inbound-event.repository';
+import { InboundProcessor } from './messenger/inbound.processor';
+import { InboundService } from './messenger/inbound.service';
+import { InboundSweeper } from './messenger/inbound.sweeper';
+import { ProfileProcessor } from './messenger/profile.processor';
+
+/** Connected Pages, their tokens, and everything Meta sends us about them. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule],
+  providers: [
+    ChannelRepository,
+    ChannelTokenService,
+    ChannelsService,
+    GraphClient,
+    InboundEventRepository,
+    InboundService,
+    InboundApplier,
+    InboundProcessor,
+    InboundSweeper,
+    ProfileProcessor,
+  ],
+  exports: [ChannelsService, ChannelTokenService, InboundService, InboundSweeper, GraphClient],
+})
+export class ChannelsModule {}

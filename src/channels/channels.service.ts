@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { maskToken } from '../common/crypto/secret-cipher';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { isUniqueViolation } from '../database/pg-errors';
+import { QueueRepository } from '../tickets/queue.repository';
+import { ChannelStatus } from './channel.entity';
+import { ChannelRepository } from './channel.repository';
+import { ChannelTokenService } from './channel-token.service';
+import { type ChannelDto, type ConnectMessengerDto, mapChannel, type UpdateChannelDto } from './channels.dto';
+import { GraphClient, GraphError, GraphUnavailableError } from './messenger/graph.client';
+
+@Injectable()
+export class ChannelsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly channels: ChannelRepository,
+    private readonly queues: QueueRepository,
+    private readonly tokens: ChannelTokenService,
+    private readonly graph: GraphClient,
+  ) {}
+
+  /** Checks the token and subscribes the app before anything is stored: a channel row means a working Page. */
+  async connectMessenger(companyId: string, dto: ConnectMessengerDto): Promise<ChannelDto> {
+    if (dto.queueId && !(await this.queues.findById(companyId, dto.queueId))) throw AppException.notFound('Queue');
+    if (await this.channels.findConnectedByPage(dto.pageId)) throw pageTaken();
+    const page = await this.verifyPageToken(dto.pageId, dto.pageAccessToken);
+    await this.graphCall(() => this.graph.subscribeApp(dto.pageId, dto.pageAccessToken));
+
+    const id = randomUUID();
+    const name = dto.name ?? page.name;
+    try {
+      const channel = await this.dataSource.transaction(async (manager) => {
+        const queueId = dto.queueId ?? (await this.queues.create(companyId, await this.freeQueueName(companyId, name), manager)).id;
+        return this.channels.create(
+          companyId,
+          { id, pageId: dto.pageId, name, defaultQueueId: queueId, accessTokenEnc: this.tokens.seal(companyId, id, dto.pageAccessToken), tokenMask: maskToken(dto.pageAccessToken) },
+          manager,
+        );
+      });
+      return mapChannel(channel);
+    } catch (error) {
+      if (isUniqueViolation(error, 'UQ_channels_connected_page')) throw pageTaken();
+      throw error;
+    }
+  }
+
+  async list(companyId: string, page: PageQueryDto): Promise<Page<ChannelDto>> {
+    return mapPage(await this.channels.list(companyId, page), mapChannel);
+  }
+
+  async get(companyId: string, id: string): Promise<ChannelDto> {
+    const channel = await this.channels.findById(companyId, id);
+    if (!channel) throw AppException.notFound('Channel');
+    return mapChannel(channel);
+  }
+
+  async update(companyId: string, id: string, dto: UpdateChannelDto): Promise<ChannelDto> {
+    const channel = await this.channels.findById(companyId, id);
+    if (!channel) throw AppException.notFound('Channel');
+    if (dto.defaultQueueId && !(await this.queues.findById(companyId, dto.defaultQueueId))) throw AppException.notFound('Queue');
+    const patch: Parameters<ChannelRepository['update']>[2] = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.defaultQueueId !== undefined) patch.defaultQueueId = dto.defaultQueueId;
+    if (dto.pageAccessToken !== undefined) {
+      await this.verifyPageToken(channel.pageId, dto.pageAccessToken);
+      await this.graphCall(() => this.graph.subscribeApp(channel.pageId, dto.pageAccessToken!));
+      Object.assign(patch, {
+        accessTokenEnc: this.tokens.seal(companyId, id, dto.pageAccessToken),
+        tokenMask: maskToken(dto.pageAccessToken),
+        status: ChannelStatus.Active,
+        statusReason: null,
+      });
+    }
+    const updated = await this.channels.update(companyId, id, patch);
+    if (!updated) throw AppException.notFound('Channel');
+    return mapChannel(updated);
+  }
+
+  /** Unsubscribing at Meta is best effort: the channel is disconnected here whatever Meta says. */
+  async disconnect(companyId: string, id: string): Promise<void> {
+    const channel = await this.channels.findById(companyId, id);
+    if (!channel) throw AppException.notFound('Channel');
+    try {
+      await this.graph.unsubscribeApp(channel.pageId, await this.tokens.open(companyId, id));
+    } catch {
+      // The token may already be dead; Meta stops sending once the app loses the Page anyway.
+    }
+    if (!(await this.channels.disconnect(companyId, id))) throw AppException.notFound('Channel');
+  }
+
+  private async verifyPageToken(pageId: string, token: string): Promise<{ id: string; name: string }> {
+    const page = await this.graphCall(() => this.graph.me(token));
+    if (page.id !== pageId) {
+      throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.PageMismatch, 'This token belongs to another Page');
+    }
+    return page;
+  }
+
+  private async graphCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof GraphError) {
+        throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.GraphError, `Facebook refused: ${error.message}`, { code: error.code, subcode: error.subcode, fbtraceId: error.fbtraceId });
+      }
+      if (error instanceof GraphUnavailableError) {
+        throw new AppException(HttpStatus.BAD_GATEWAY, ErrorCode.GraphUnavailable, 'Facebook did not answer; try again');
+      }
+      throw error;
+    }
+  }
+
+  private async freeQueueName(companyId: string, base: string): Promise<string> {
+    const page = await this.queues.list(companyId, { limit: 100 });
+    const taken = new Set(page.data.map((queue) => queue.name.toLowerCase()));
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? base.slice(0, 100) : `${base.slice(0, 94)} (${n})`;
+      if (!taken.has(candidate.toLowerCase())) return candidate;
+    }
+  }
+}
+
+const pageTaken = () => AppException.conflict('This Page is already connected', ErrorCode.PageTaken);

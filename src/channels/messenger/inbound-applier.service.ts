@@ -1,0 +1,258 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type EntityManager } from 'typeorm';
+import { type AppConfig, normalizeStopWord } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
+import { ConsentRepository } from '../../contacts/consent.repository';
+import { ContactRepository } from '../../contacts/contact.repository';
+import { MessageDirection, MessageKind } from '../../tickets/message.entity';
+import { MessageMutationRepository } from '../../tickets/message-mutation.repository';
+import { MessageRepository } from '../../tickets/message.repository';
+import { UNFINISHED_STATUSES, TicketStatus } from '../../tickets/ticket.entity';
+import { TicketRepository } from '../../tickets/ticket.repository';
+import { type Channel } from '../channel.entity';
+import { type PendingEvent } from './inbound-event.repository';
+
+type Json = Record<string, unknown>;
+const obj = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** Kinds that open (or extend) Meta's 24-hour window; opt-ins, reads and deliveries do not. */
+const INTERACTIONS = new Set(['message', 'postback', 'reaction', 'referral']);
+
+export interface ApplyResult {
+  /** A contact seen for the first time: its profile is fetched after commit. */
+  newContactId?: string;
+  ignoredReason?: string;
+}
+
+/**
+ * Applies one inbound event inside the caller's transaction. Every write is idempotent
+ * (unique mids, upserts, watermarks), so a replay after a crash changes nothing.
+ */
+@Injectable()
+export class InboundApplier {
+  private readonly stopWords: Set<string>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly contacts: ContactRepository,
+    private readonly consents: ConsentRepository,
+    private readonly tickets: TicketRepository,
+    private readonly messages: MessageRepository,
+    private readonly mutations: MessageMutationRepository,
+  ) {
+    this.stopWords = new Set(config.inbound.stopWords);
+  }
+
+  async apply(manager: EntityManager, channel: Channel, psid: string, event: PendingEvent): Promise<ApplyResult> {
+    const at = new Date(event.occurredAt);
+    const companyId = channel.companyId;
+    const contact = await this.contacts.upsertSighting(manager, {
+      companyId,
+      channelId: channel.id,
+      psid,
+      interactionAt: INTERACTIONS.has(event.kind) ? at : null,
+      standby: event.standby,
+    });
+    const result: ApplyResult = contact.created ? { newContactId: contact.id } : {};
+    const ctx = { manager, channel, companyId, contactId: contact.id, at, payload: event.payload };
+
+    switch (event.kind) {
+      case 'message':
+        await this.customerMessage(ctx);
+        break;
+      case 'postback':
+        await this.postback(ctx);
+        break;
+      case 'echo':
+        await this.echo(ctx);
+        break;
+      case 'delivery': {
+        const delivery = obj(event.payload.delivery);
+        const mids = Array.isArray(delivery.mids) ? delivery.mids.filter((m): m is string => typeof m === 'string') : [];
+        await this.messages.markDelivered(manager, companyId, channel.pageId, mids, at);
+        if (typeof delivery.watermark === 'number') await this.messages.markUpTo(manager, companyId, contact.id, new Date(delivery.watermark), false);
+        break;
+      }
+      case 'read': {
+        const watermark = obj(event.payload.read).watermark;
+        if (typeof watermark === 'number') await this.messages.markUpTo(manager, companyId, contact.id, new Date(watermark), true);
+        break;
+      }
+      case 'reaction':
+      case 'message_edit':
+        await this.mutate(manager, companyId, channel.pageId, event.payload, at);
+        break;
+      case 'referral':
+        await this.contacts.setReferral(manager, companyId, contact.id, obj(event.payload.referral));
+        break;
+      case 'optin':
+        await this.optin(ctx);
+        break;
+      case 'handover': {
+        const control = obj(event.payload.pass_thread_control ?? event.payload.take_thread_control ?? event.payload.app_roles);
+        await this.contacts.setThreadOwner(manager, companyId, contact.id, str(control.new_owner_app_id) ?? (event.payload.take_thread_control ? 'other' : null));
+        break;
+      }
+    }
+    return result;
+  }
+
+  private async customerMessage(ctx: Ctx): Promise<void> {
+    const message = obj(ctx.payload.message);
+    const text = str(message.text);
+    const attachments = dedupeStickers(Array.isArray(message.attachments) ? message.attachments.map(obj) : []);
+    const content: Json = {};
+    if (attachments.length > 0) content.attachments = attachments;
+    if (message.quick_reply) content.quickReply = obj(message.quick_reply);
+    if (message.reply_to) content.replyTo = obj(message.reply_to);
+    const subject = text ?? (attachments.length > 0 ? `[${String(attachments[0].type)}]` : '[message]');
+    const mid = str(message.mid);
+    if (!mid) return;
+    const inserted = await this.inbound(ctx, mid, text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text, text, content, subject);
+    if (inserted && text !== null && this.stopWords.has(normalizeStopWord(text))) {
+      await this.consents.optOut(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, 'stop_word', ctx.at);
+    }
+  }
+
+  private async postback(ctx: Ctx): Promise<void> {
+    const postback = obj(ctx.payload.postback);
+    const title = str(postback.title) ?? str(postback.payload) ?? '[button]';
+    // Before v11 postbacks had no mid; the event hash still keeps replays out.
+    const mid = str(postback.mid) ?? `postback:${ctx.at.getTime()}:${title}`;
+    const content: Json = { payload: postback.payload ?? null };
+    if (postback.referral) content.referral = obj(postback.referral);
+    await this.inbound(ctx, mid, MessageKind.Postback, title, content, title);
+    if (postback.referral) await this.contacts.setReferral(ctx.manager, ctx.companyId, ctx.contactId, obj(postback.referral));
+  }
+
+  /** Threads a customer message into the right ticket, then stores it; returns false for a duplicate. */
+  private async inbound(ctx: Ctx, mid: string, kind: MessageKind, text: string | null, content: Json, subject: string): Promise<boolean> {
+    const ticketId = await this.threadFor(ctx, subject);
+    const id = await this.messages.insert(ctx.manager, {
+      companyId: ctx.companyId,
+      ticketId,
+      contactId: ctx.contactId,
+      channelId: ctx.channel.id,
+      pageId: ctx.channel.pageId,
+      mid,
+      direction: MessageDirection.Inbound,
+      kind,
+      text,
+      content,
+      sentAt: ctx.at,
+    });
+    if (!id) return false;
+    await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
+    for (const waiting of await this.mutations.take(ctx.manager, ctx.companyId, ctx.channel.pageId, mid)) {
+      await this.mutate(ctx.manager, ctx.companyId, ctx.channel.pageId, waiting.event, ctx.at);
+    }
+    return true;
+  }
+
+  /** The unfinished ticket, else the recently solved one reopened, else a new follow-up ticket. */
+  private async threadFor(ctx: Ctx, subject: string): Promise<string> {
+    const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
+    if (latest && (UNFINISHED_STATUSES as readonly TicketStatus[]).includes(latest.status)) return latest.id;
+    if (latest?.status === TicketStatus.Solved && latest.solvedAt && ctx.at.getTime() - latest.solvedAt.getTime() < this.config.inbound.reopenWindowMs) {
+      await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
+      return latest.id;
+    }
+    const ticket = await this.tickets.create(
+      ctx.manager,
+      { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subject.slice(0, 80), at: ctx.at },
+      latest?.id ?? null,
+    );
+    return ticket.id;
+  }
+
+  /**
+   * An echo of our own send (metadata names our message) only confirms it. Anything else was
+   * sent from outside Guichet (Page inbox, another app) and joins the timeline as outbound.
+   */
+  private async echo(ctx: Ctx): Promise<void> {
+    const message = obj(ctx.payload.message);
+    const mid = str(message.mid);
+    if (!mid) return;
+    const metadata = str(message.metadata);
+    if (metadata && /^[0-9a-f-]{36}$/.test(metadata) && (await this.messages.confirmOutbound(ctx.manager, ctx.companyId, metadata, mid))) return;
+    if (await this.messages.existsByMid(ctx.manager, ctx.companyId, ctx.channel.pageId, mid)) return;
+    const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
+    const text = str(message.text);
+    const attachments = Array.isArray(message.attachments) ? message.attachments.map(obj) : [];
+    const ticketId =
+      latest?.id ??
+      (
+        await this.tickets.create(
+          ctx.manager,
+          { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: (text ?? '[message]').slice(0, 80), at: ctx.at },
+          null,
+        )
+      ).id;
+    await this.messages.insert(ctx.manager, {
+      companyId: ctx.companyId,
+      ticketId,
+      contactId: ctx.contactId,
+      channelId: ctx.channel.id,
+      pageId: ctx.channel.pageId,
+      mid,
+      direction: MessageDirection.Outbound,
+      kind: text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text,
+      text,
+      content: attachments.length > 0 ? { attachments } : {},
+      appId: typeof message.app_id === 'string' || typeof message.app_id === 'number' ? String(message.app_id) : null,
+      sentAt: ctx.at,
+    });
+  }
+
+  /** Reactions and edits change a message by mid; one that arrives first waits for it. */
+  private async mutate(manager: EntityManager, companyId: string, pageId: string, payload: Json, at: Date): Promise<void> {
+    const reaction = obj(payload.reaction);
+    const edit = obj(payload.message_edit);
+    const mid = str(reaction.mid) ?? str(edit.mid);
+    if (!mid) return;
+    const applied = payload.reaction
+      ? await this.messages.react(manager, companyId, pageId, mid, str(reaction.reaction) ?? 'other', str(reaction.emoji), reaction.action === 'unreact')
+      : await this.messages.edit(manager, companyId, pageId, mid, str(edit.text) ?? '', at);
+    if (!applied) await this.mutations.park(manager, companyId, pageId, mid, payload);
+  }
+
+  private async optin(ctx: Ctx): Promise<void> {
+    const optin = obj(ctx.payload.optin);
+    if (optin.type === 'notification_messages') {
+      const status = str(optin.notification_messages_status);
+      if (status === 'STOP NOTIFICATIONS') {
+        await this.consents.optOut(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, 'meta_stop', ctx.at);
+        return;
+      }
+      const token = str(optin.notification_messages_token);
+      if (!token) return;
+      const expiry = typeof optin.token_expiry_timestamp === 'number' ? new Date(optin.token_expiry_timestamp) : null;
+      await this.consents.optIn(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, { token, expiresAt: expiry, timezone: str(optin.notification_messages_timezone) });
+      return;
+    }
+    await this.consents.pluginOptin(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, str(optin.ref));
+  }
+}
+
+interface Ctx {
+  manager: EntityManager;
+  channel: Channel;
+  companyId: string;
+  contactId: string;
+  at: Date;
+  payload: Json;
+}
+
+/**
+ * Until Meta's sticker transition ends, a sticker comes as a sticker attachment and an image
+ * attachment of the same sticker: keep the sticker, drop its image twin.
+ */
+export function dedupeStickers(attachments: Json[]): Json[] {
+  const stickers = attachments.filter((a) => a.type === 'sticker');
+  const stickerIds = new Set<unknown>(stickers.map((a) => obj(a.payload).sticker_id).filter((id) => id !== undefined));
+  const stickerUrls = new Set<unknown>(stickers.map((a) => obj(a.payload).url).filter((url) => url !== undefined));
+  return attachments
+    .filter((a) => a.type !== 'image' || !(stickerIds.has(obj(a.payload).sticker_id) || stickerUrls.has(obj(a.payload).url)))
+    .map((a) => (a.type === 'image' && obj(a.payload).sticker_id !== undefined ? { ...a, type: 'sticker' } : a));
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { InboundEventState } from './inbound-event.entity';
+import { type EventKind, type ParsedEvent } from './messenger-events';
+
+export interface PendingEvent {
+  id: string;
+  kind: EventKind;
+  standby: boolean;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/**
+ * The inbox of raw webhook events. Not scoped by company on the way in: the Page, resolved
+ * when processing, decides the company, which is then written on the row.
+ */
+@Injectable()
+export class InboundEventRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One statement for the whole POST; replays hit the unique (page_id, dedupe_key) and vanish. */
+  async insertNew(events: ParsedEvent[]): Promise<Array<{ pageId: string; conversation: string }>> {
+    if (events.length === 0) return [];
+    return this.dataSource.query(
+      `INSERT INTO inbound_events (page_id, conversation, dedupe_key, kind, standby, payload, occurred_at)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::boolean[], $6::jsonb[], $7::timestamptz[])
+       ON CONFLICT (page_id, dedupe_key) DO NOTHING
+       RETURNING page_id AS "pageId", conversation`,
+      [
+        events.map((e) => e.pageId),
+        events.map((e) => e.conversation),
+        events.map((e) => e.dedupeKey),
+        events.map((e) => e.kind),
+        events.map((e) => e.standby),
+        events.map((e) => JSON.stringify(e.payload)),
+        events.map((e) => e.occurredAt.toISOString()),
+      ],
+    );
+  }
+
+  /** Serialises one conversation across every worker process, for this transaction only. */
+  async tryLockConversation(manager: EntityManager, pageId: string, conversation: string): Promise<boolean> {
+    const rows: Array<{ locked: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext('inbound'), hashtext($1 || ':' || $2)) AS locked`, [pageId, conversation]);
+    return rows[0].locked;
+  }
+
+  pending(manager: EntityManager, pageId: string, conversation: string, limit: number): Promise<PendingEvent[]> {
+    return manager.query(
+      `SELECT id, kind, standby, payload, occurred_at AS "occurredAt" FROM inbound_events
+       WHERE page_id = $1 AND conversation = $2 AND state = 'pending'
+       ORDER BY occurred_at, id LIMIT $3`,
+      [pageId, conversation, limit],
+    );
+  }
+
+  async finish(manager: EntityManager, id: string, state: InboundEventState, companyId: string | null, error: string | null = null): Promise<void> {
+    await manager.query(`UPDATE inbound_events SET state = $2, company_id = $3, error = $4, processed_at = now() WHERE id = $1`, [id, state, companyId, error?.slice(0, 500) ?? null]);
+  }
+
+  /** Conversations with events older than `ageMs` still pending: their job was lost (Redis flush, crash). */
+  stalledConversations(ageMs: number, limit: number): Promise<Array<{ pageId: string; conversation: string }>> {
+    return this.dataSource.query(
+      `SELECT DISTINCT page_id AS "pageId", conversation FROM inbound_events
+       WHERE state = 'pending' AND received_at < now() - make_interval(secs => $1::double precision / 1000)
+       LIMIT $2`,
+      [ageMs, limit],
+    );
+  }
+}

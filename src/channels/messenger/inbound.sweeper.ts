@@ -1,0 +1,49 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type AppConfig, runsWorkers } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
+import { JobName, RECURRING_JOBS } from '../../jobs/job.catalogue';
+import { JobsService } from '../../jobs/jobs.service';
+import { InboundEventRepository } from './inbound-event.repository';
+
+/**
+ * PostgreSQL is the source of truth for what still has to be processed. This timer, in every
+ * worker process, re-enqueues conversations whose pending events lost their job (a Redis
+ * restart or FLUSHALL, a crash between commit and enqueue). It is a timer, not a BullMQ
+ * repeatable job, precisely so that it survives Redis losing everything; it also puts the
+ * recurring jobs back for the same reason.
+ */
+@Injectable()
+export class InboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(InboundSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: InboundEventRepository,
+    private readonly jobs: JobsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!runsWorkers(this.config.role)) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Inbound sweep failed'))
+        .finally(() => (this.running = undefined));
+    }, this.config.inbound.sweepIntervalMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<number> {
+    const stalled = await this.events.stalledConversations(this.config.inbound.sweepAgeMs, 1_000);
+    await this.jobs.enqueueMany(JobName.ProcessConversation, stalled);
+    for (const { name, everyMs } of RECURRING_JOBS) await this.jobs.schedule(name, {}, everyMs);
+    if (stalled.length > 0) this.logger.log({ conversations: stalled.length }, 'Re-enqueued stalled inbound conversations');
+    return stalled.length;
+  }
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
+import { DEFAULT_PAGE_SIZE, type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { returnedRows } from '../database/sql';
+import { Message, type MessageDirection, type MessageKind } from './message.entity';
+
+export interface NewMessage {
+  companyId: string;
+  ticketId: string;
+  contactId: string;
+  channelId: string;
+  pageId: string;
+  mid: string;
+  direction: MessageDirection;
+  kind: MessageKind;
+  text: string | null;
+  content: Record<string, unknown>;
+  appId?: string | null;
+  sentAt: Date;
+}
+
+@Injectable()
+export class MessageRepository {
+  constructor(@InjectRepository(Message) private readonly messages: Repository<Message>) {}
+
+  /** The unique (page_id, mid) makes a second copy of a message a no-op; returns null for it. */
+  async insert(manager: EntityManager, m: NewMessage): Promise<string | null> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO messages (company_id, ticket_id, contact_id, channel_id, page_id, mid, direction, kind, text, content, app_id, sent_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (page_id, mid) DO NOTHING RETURNING id`,
+      [m.companyId, m.ticketId, m.contactId, m.channelId, m.pageId, m.mid, m.direction, m.kind, m.text, JSON.stringify(m.content), m.appId ?? null, m.sentAt],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Our own outbound message, named in an echo's metadata, gets Meta's mid: confirmed, not duplicated. */
+  async confirmOutbound(manager: EntityManager, companyId: string, id: string, mid: string): Promise<boolean> {
+    const rows = returnedRows<unknown>(await manager.query(`UPDATE messages SET mid = $3 WHERE company_id = $1 AND id = $2 AND direction = 'outbound' AND (mid IS NULL OR mid = $3) RETURNING id`, [companyId, id, mid]));
+    return rows.length > 0;
+  }
+
+  async existsByMid(manager: EntityManager, companyId: string, pageId: string, mid: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM messages WHERE company_id = $1 AND page_id = $2 AND mid = $3`, [companyId, pageId, mid]);
+    return rows.length > 0;
+  }
+
+  async react(manager: EntityManager, companyId: string, pageId: string, mid: string, reaction: string, emoji: string | null, remove: boolean): Promise<boolean> {
+    const rows = returnedRows<unknown>(
+      remove
+      ? await manager.query(`UPDATE messages SET reactions = reactions - $4 WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`, [companyId, pageId, mid, reaction])
+      : await manager.query(`UPDATE messages SET reactions = reactions || jsonb_build_object($4::text, $5::text) WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`, [
+          companyId,
+          pageId,
+          mid,
+          reaction,
+          emoji ?? reaction,
+        ]),
+    );
+    return rows.length > 0;
+  }
+
+  /** The previous text is kept in `edits`, oldest first. */
+  async edit(manager: EntityManager, companyId: string, pageId: string, mid: string, text: string, at: Date): Promise<boolean> {
+    const rows = returnedRows<unknown>(await manager.query(
+      `UPDATE messages SET edits = edits || jsonb_build_array(jsonb_build_object('text', text, 'editedAt', $5::text)), text = $4
+       WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`,
+      [companyId, pageId, mid, text, at.toISOString()],
+    ));
+    return rows.length > 0;
+  }
+
+  /** Watermarks: everything we sent to this contact up to the instant is delivered (or read). */
+  async markUpTo(manager: EntityManager, companyId: string, contactId: string, watermark: Date, read: boolean): Promise<void> {
+    await manager.query(
+      read
+        ? `UPDATE messages SET read_at = COALESCE(read_at, $3), delivered_at = COALESCE(delivered_at, $3)
+           WHERE company_id = $1 AND contact_id = $2 AND direction = 'outbound' AND sent_at <= $3 AND read_at IS NULL`
+        : `UPDATE messages SET delivered_at = $3
+           WHERE company_id = $1 AND contact_id = $2 AND direction = 'outbound' AND sent_at <= $3 AND delivered_at IS NULL`,
+      [companyId, contactId, watermark],
+    );
+  }
+
+  async markDelivered(manager: EntityManager, companyId: string, pageId: string, mids: string[], at: Date): Promise<void> {
+    if (mids.length === 0) return;
+    await manager.query(`UPDATE messages SET delivered_at = COALESCE(delivered_at, $4) WHERE company_id = $1 AND page_id = $2 AND mid = ANY($3::varchar[])`, [companyId, pageId, mids, at]);
+  }
+
+  /** A ticket's timeline in Meta's order, keyset-paginated on (sent_at, id). */
+  async timeline(companyId: string, ticketId: string, page: PageQueryDto): Promise<Page<Message>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const qb = this.messages.createQueryBuilder('message').where('message.companyId = :companyId AND message.ticketId = :ticketId', { companyId, ticketId });
+    if (page.cursor) {
+      const [sentAt, id] = decodeCursor(page.cursor, ['date', 'uuid']);
+      qb.andWhere('(message.sentAt, message.id) > (:sentAt, :id)', { sentAt, id });
+    }
+    const rows = await qb.orderBy('message.sentAt', 'ASC').addOrderBy('message.id', 'ASC').limit(limit + 1).getMany();
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.sentAt.toISOString(), last.id]) : null };
+  }
+}

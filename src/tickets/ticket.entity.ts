@@ -1,0 +1,74 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, UpdateDateColumn } from 'typeorm';
+import { TenantOwned } from '../companies/tenant-owned';
+import { Queue } from './queue.entity';
+
+export enum TicketStatus {
+  New = 'new',
+  Open = 'open',
+  Pending = 'pending',
+  OnHold = 'on_hold',
+  Solved = 'solved',
+  Closed = 'closed',
+}
+
+export const UNFINISHED_STATUSES = [TicketStatus.New, TicketStatus.Open, TicketStatus.Pending, TicketStatus.OnHold] as const;
+
+export enum TicketPriority {
+  Low = 'low',
+  Normal = 'normal',
+  High = 'high',
+  Urgent = 'urgent',
+}
+
+/**
+ * One conversation thread with a contact. At most one unfinished ticket per contact
+ * (a partial unique index), so two simultaneous first messages cannot open two.
+ */
+@Entity('tickets')
+@Index(['companyId', 'number'], { unique: true })
+@Index(['companyId', 'createdAt', 'id'])
+@Index(['contactId', 'createdAt'])
+@Index('UQ_tickets_one_unfinished_per_contact', { synchronize: false })
+export class Ticket extends TenantOwned {
+  /** #1, #2, … per company, taken from companies.last_ticket_number under its row lock. */
+  @Column({ type: 'integer' })
+  number!: number;
+
+  @Column({ type: 'uuid' })
+  channelId!: string;
+
+  @Column({ type: 'uuid' })
+  contactId!: string;
+
+  @Column({ type: 'uuid' })
+  queueId!: string;
+
+  @ManyToOne(() => Queue, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'queue_id' })
+  queue?: Queue;
+
+  @Column({ type: 'enum', enum: TicketStatus, enumName: 'ticket_status', default: TicketStatus.New })
+  status!: TicketStatus;
+
+  @Column({ type: 'enum', enum: TicketPriority, enumName: 'ticket_priority', default: TicketPriority.Normal })
+  priority!: TicketPriority;
+
+  @Column({ type: 'varchar', length: 80 })
+  subject!: string;
+
+  /** The ticket this one follows up, when the customer wrote again after the reopen window. */
+  @Column({ type: 'uuid', nullable: true })
+  previousTicketId!: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  solvedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  lastCustomerMessageAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', precision: 3 })
+  updatedAt!: Date;
+}
