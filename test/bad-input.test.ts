@@ -1,25 +1,59 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { rowCounts } from './support/database';
+import { databaseSnapshot } from './support/database';
 import { PASSWORD, signupCompany, uniqueEmail } from './support/fixtures';
 import { type Harness, startHarness } from './support/harness';
-import { type ReqOptions } from './support/http';
+import { type ReqOptions, type Res } from './support/http';
 
 interface Case {
   name: string;
   method: string;
   path: string;
   options: ReqOptions;
-  status: number;
-  code: string;
+  /** An exact status, or any client error ('4xx'). */
+  status: number | '4xx';
+  /** The exact code, or undefined when only the error shape is required. */
+  code: string | undefined;
+  /** Sends the request some other way than through fetch (malformed HTTP, say). */
+  send?: () => Promise<Res>;
+}
+
+/**
+ * Writes bytes to the server as they are, over a plain socket, and reads the one response:
+ * fetch would never send a malformed request line or header.
+ */
+async function rawHttp(baseUrl: string, request: string): Promise<Res> {
+  const { hostname, port } = new URL(baseUrl);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const chunks: Buffer[] = [];
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no response to the raw request within 10 s')));
+  });
+  const split = raw.indexOf('\r\n\r\n');
+  assert.ok(split > 0, `not an HTTP response: ${JSON.stringify(raw.slice(0, 300))}`);
+  const [statusLine, ...headerLines] = raw.slice(0, split).split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3}) /.exec(statusLine)?.[1];
+  assert.ok(status, `no status line: ${JSON.stringify(statusLine)}`);
+  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const text = raw.slice(split + 4);
+  const body: unknown = (headers['content-type'] ?? '').includes('json') && text.length > 0 ? JSON.parse(text) : text;
+  return { status: Number(status), headers, body, text };
 }
 
 describe('bad input never gets a 500 and writes nothing', () => {
   let h: Harness;
   let token: string;
+  let adminId: string;
   before(async () => {
     h = await startHarness('badinput');
-    token = (await signupCompany(h.http)).adminToken;
+    const company = await signupCompany(h.http);
+    token = company.adminToken;
+    adminId = company.adminId;
   });
   after(() => h.close());
 
@@ -29,6 +63,17 @@ describe('bad input never gets a 500 and writes nothing', () => {
   const cases = (): Case[] => {
     const auth = { token };
     const post = (name: string, options: ReqOptions, status: number, code: string, path = '/v1/agents'): Case => ({ name, method: 'POST', path, options: { ...auth, ...options }, status, code });
+    // The admin's own record and company: a PATCH that got through would visibly change them.
+    const patch = (name: string, path: string, raw: string): Case => ({ name, method: 'PATCH', path, options: { ...auth, raw }, status: 400, code: 'validation_failed' });
+    const cursor = (name: string, values: unknown[]): Case => ({
+      name,
+      method: 'GET',
+      path: `/v1/agents?cursor=${Buffer.from(JSON.stringify(values)).toString('base64url')}`,
+      options: auth,
+      status: 400,
+      code: 'invalid_cursor',
+    });
+    const someId = '3f2b8c1a-9d4e-4f6a-8b7c-0123456789ab';
     return [
       post('unknown field', { body: { ...validAgent(), isRoot: true } }, 400, 'validation_failed'),
       post('unknown field on a public route', { body: { companyName: 'X', name: 'X', email: uniqueEmail('s'), password: PASSWORD, plan: 'free' } }, 400, 'validation_failed', '/v1/auth/signup'),
@@ -61,6 +106,13 @@ describe('bad input never gets a 500 and writes nothing', () => {
       post('text/plain body', { raw: 'hello', contentType: 'text/plain' }, 415, 'unsupported_media_type'),
       post('form body', { raw: 'email=a%40b.c', contentType: 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'),
       post('XML body', { raw: '<agent/>', contentType: 'application/xml' }, 415, 'unsupported_media_type'),
+      post('JSON declared as UTF-16', { body: validAgent(), contentType: 'application/json; charset=utf-16' }, 415, 'unsupported_media_type'),
+      patch('agent: explicit null name', `/v1/agents/${adminId}`, '{"name":null}'),
+      patch('agent: explicit null role', `/v1/agents/${adminId}`, '{"role":null}'),
+      patch('agent: explicit null active', `/v1/agents/${adminId}`, '{"active":null}'),
+      patch('agent: string for a boolean', `/v1/agents/${adminId}`, '{"active":"yes"}'),
+      patch('company: explicit null name', '/v1/company', '{"name":null}'),
+      patch('company: explicit null time zone', '/v1/company', '{"timeZone":null}'),
       { name: 'malformed id', method: 'GET', path: '/v1/agents/not-a-uuid', options: auth, status: 400, code: 'validation_failed' },
       { name: 'SQL in an id', method: 'PATCH', path: `/v1/agents/${encodeURIComponent("1' OR '1'='1")}`, options: { ...auth, body: { name: 'x' } }, status: 400, code: 'validation_failed' },
       { name: 'NUL in an id', method: 'DELETE', path: '/v1/api-keys/%00', options: auth, status: 400, code: 'invalid_string' },
@@ -68,6 +120,25 @@ describe('bad input never gets a 500 and writes nothing', () => {
       { name: 'cursor of garbage', method: 'GET', path: '/v1/agents?cursor=bm90LWpzb24', options: auth, status: 400, code: 'invalid_cursor' },
       { name: 'cursor of the wrong shape', method: 'GET', path: `/v1/agents?cursor=${Buffer.from('["x",1]').toString('base64url')}`, options: auth, status: 400, code: 'invalid_cursor' },
       { name: 'cursor with a NUL', method: 'GET', path: '/v1/api-keys?cursor=a%00b', options: auth, status: 400, code: 'invalid_string' },
+      // Dates JavaScript's Date.parse accepts but PostgreSQL's timestamptz input refuses (or overflows).
+      cursor('cursor with a bare year', ['2025', someId]),
+      cursor('cursor with a month and day', ['March 7', someId]),
+      cursor('cursor at the end of JavaScript time', ['+275760-09-13T00:00:00.000Z', someId]),
+      { name: 'percent-encoding that is not UTF-8 in the path', method: 'GET', path: '/v1/agents/%FF', options: auth, status: 400, code: 'validation_failed' },
+      { name: 'lone surrogate in the query string', method: 'GET', path: '/v1/agents?cursor=%ED%A0%80', options: auth, status: '4xx', code: undefined },
+      {
+        name: 'malformed Content-Length',
+        method: 'POST',
+        path: '/v1/agents',
+        options: auth,
+        status: 400,
+        code: undefined,
+        send: () =>
+          rawHttp(
+            h.http.baseUrl,
+            `POST /v1/agents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: abc\r\nConnection: close\r\n\r\n${JSON.stringify(validAgent())}`,
+          ),
+      },
       { name: 'limit 0', method: 'GET', path: '/v1/agents?limit=0', options: auth, status: 400, code: 'validation_failed' },
       { name: 'limit 101', method: 'GET', path: '/v1/agents?limit=101', options: auth, status: 400, code: 'validation_failed' },
       { name: 'limit -1', method: 'GET', path: '/v1/agents?limit=-1', options: auth, status: 400, code: 'validation_failed' },
@@ -82,16 +153,18 @@ describe('bad input never gets a 500 and writes nothing', () => {
 
   it('each case gets its 4xx with a stable code, the one error shape, and no write', async () => {
     for (const c of cases()) {
-      const before = await rowCounts(h.db);
-      const res = await h.http.call(c.method, c.path, c.options);
-      assert.equal(res.status, c.status, `${c.name}: ${res.text.slice(0, 300)}`);
-      assert.equal(res.body.code, c.code, c.name);
-      assert.equal(res.body.statusCode, c.status, c.name);
+      const before = await databaseSnapshot(h.db);
+      const res = c.send ? await c.send() : await h.http.call(c.method, c.path, c.options);
+      if (c.status === '4xx') assert.ok(res.status >= 400 && res.status < 500, `${c.name}: ${res.status} ${res.text.slice(0, 300)}`);
+      else assert.equal(res.status, c.status, `${c.name}: ${res.text.slice(0, 300)}`);
+      if (c.code === undefined) assert.match(String(res.body?.code), /^[a-z_]+$/, `${c.name}: a stable code`);
+      else assert.equal(res.body.code, c.code, c.name);
+      assert.equal(res.body.statusCode, res.status, c.name);
       assert.equal(typeof res.body.message, 'string', c.name);
       assert.deepEqual(Object.keys(res.body).filter((k) => !['statusCode', 'code', 'message', 'details'].includes(k)), [], `${c.name}: nothing beyond the error shape`);
       assert.ok(!/at .+\.js:\d+/.test(res.text), `${c.name}: no stack trace`);
       assert.match(res.headers['content-type'] ?? '', /application\/json/, c.name);
-      assert.deepEqual(await rowCounts(h.db), before, `${c.name}: nothing was written`);
+      assert.deepEqual(await databaseSnapshot(h.db), before, `${c.name}: nothing was written`);
     }
   });
 

@@ -78,6 +78,34 @@ describe('Idempotency-Key', () => {
     assert.equal(ok.status, 201);
   });
 
+  it('when storing the response fails after the work committed, a retry never does the work again', async () => {
+    const company = await signupCompany(h.http);
+    const body = agentBody();
+    const headers = { 'idempotency-key': 'k-store-fails' };
+    // Storing the response is the UPDATE that marks the claim completed: make exactly that fail.
+    await h.db.query(`CREATE FUNCTION test_refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'test: storing the idempotent response failed'; END $$`);
+    await h.db.query(`CREATE TRIGGER test_refuse_completion BEFORE UPDATE ON idempotency_keys
+      FOR EACH ROW WHEN (NEW.state = 'completed') EXECUTE FUNCTION test_refuse_completion()`);
+    try {
+      const first = await h.http.post('/v1/agents', { token: company.adminToken, body, headers });
+      assert.equal(first.status, 500, first.text);
+      assert.equal(first.body.code, 'internal_error');
+      const agents = async () => (await h.db.query('SELECT count(*)::int AS n FROM agents WHERE email = $1', [body.email])).rows[0].n as number;
+      assert.equal(await agents(), 1, 'the handler committed its work once');
+      const claim = await h.db.query(`SELECT state FROM idempotency_keys WHERE company_id = $1 AND key = 'k-store-fails'`, [company.companyId]);
+      assert.deepEqual(claim.rows, [{ state: 'in_progress' }], 'the claim is kept, not released');
+
+      const retry = await h.http.post('/v1/agents', { token: company.adminToken, body: { ...body }, headers });
+      assert.equal(retry.status, 409, retry.text);
+      assert.equal(retry.body.code, 'idempotency_request_in_progress');
+      assert.equal(await agents(), 1, 'the retry did not create a second agent');
+    } finally {
+      await h.db.query('DROP TRIGGER IF EXISTS test_refuse_completion ON idempotency_keys');
+      await h.db.query('DROP FUNCTION IF EXISTS test_refuse_completion()');
+    }
+  });
+
   it('keys are scoped to the company', async () => {
     const a = await signupCompany(h.http, 'A');
     const b = await signupCompany(h.http, 'B');

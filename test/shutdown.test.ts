@@ -59,7 +59,16 @@ describe('graceful shutdown', () => {
     const settled = slowRequest.then((res) => res, (error: unknown) => error as Error);
     const job = await queue.add(JobName.PruneIdempotencyKeys, {});
     // Both are really in flight: the request waits on the agents lock, the job on the other.
-    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows[0].n >= 2, 'two blocked statements');
+    // Only this test's database counts: other test files run beside this one on the same server.
+    await waitFor(async () => {
+      const { rows } = await db.query<{ waiting: number; relations: string[] }>(
+        `SELECT count(DISTINCT pid)::int AS waiting, coalesce(array_agg(DISTINCT relation::regclass::text) FILTER (WHERE relation IS NOT NULL), '{}') AS relations
+         FROM pg_locks
+         WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      const [{ waiting, relations }] = rows;
+      return waiting >= 2 && relations.includes('agents') && relations.includes('idempotency_keys');
+    }, 'the request blocked on agents and the job on idempotency_keys, in this database');
     assert.equal(await job.getState(), 'active');
     return { service, queue, job, lock, slowRequest: settled, email };
   }

@@ -60,9 +60,12 @@ export class ContactRepository {
       return;
     }
     const name = [profile.firstName, profile.lastName].filter(Boolean).join(' ').slice(0, 200);
-    await this.contacts.update(
-      { companyId, id },
-      { firstName: profile.firstName, lastName: profile.lastName, profilePicUrl: profile.picture, profileState: ProfileState.Fetched, ...(name && { name }) },
+    // The fetched name replaces only the placeholder: a name an agent typed in meanwhile stays.
+    await this.contacts.query(
+      `UPDATE contacts SET first_name = $3, last_name = $4, profile_pic_url = $5, profile_state = 'fetched',
+         name = CASE WHEN $6 <> '' AND name = 'Messenger user ' || right(psid, 4) THEN $6 ELSE name END, updated_at = now()
+       WHERE company_id = $1 AND id = $2`,
+      [companyId, id, profile.firstName, profile.lastName, profile.picture, name],
     );
   }
 

@@ -50,12 +50,16 @@ export async function companySnapshot(db: Pool, companyId: string): Promise<Reco
   return snapshot;
 }
 
-/** Row counts of every table but the migrations log: "nothing was written" in one comparison. */
-export async function rowCounts(db: Pool): Promise<Record<string, number>> {
+/**
+ * Every row of every table but the migrations log, in a total order: "nothing was written"
+ * in one comparison, UPDATEs included (row counts cannot see those). Rows are ordered by
+ * their whole text form, so tables of any width and column type compare deterministically.
+ */
+export async function databaseSnapshot(db: Pool): Promise<Record<string, unknown[]>> {
   const tables = await db.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY tablename`);
-  const counts: Record<string, number> = {};
+  const snapshot: Record<string, unknown[]> = {};
   for (const { tablename } of tables.rows) {
-    counts[tablename] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${tablename}"`)).rows[0].n);
+    snapshot[tablename] = (await db.query(`SELECT * FROM public."${tablename}" AS t ORDER BY t::text`)).rows;
   }
-  return counts;
+  return snapshot;
 }

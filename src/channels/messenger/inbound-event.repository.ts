@@ -40,10 +40,15 @@ export class InboundEventRepository {
     );
   }
 
-  /** Serialises one conversation across every worker process, for this transaction only. */
-  async tryLockConversation(manager: EntityManager, pageId: string, conversation: string): Promise<boolean> {
-    const rows: Array<{ locked: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext('inbound'), hashtext($1 || ':' || $2)) AS locked`, [pageId, conversation]);
-    return rows[0].locked;
+  /**
+   * Serialises one conversation across every worker process, for this transaction only. It
+   * waits (briefly: the holder is applying a handful of events) rather than failing, so a burst
+   * in one conversation is applied by whichever job gets the lock first and the rest find
+   * nothing left; past the timeout PostgreSQL raises 55P03 and the job is retried.
+   */
+  async lockConversation(manager: EntityManager, pageId: string, conversation: string): Promise<void> {
+    await manager.query(`SET LOCAL lock_timeout = '10s'`);
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('inbound'), hashtext($1 || ':' || $2))`, [pageId, conversation]);
   }
 
   pending(manager: EntityManager, pageId: string, conversation: string, limit: number): Promise<PendingEvent[]> {

@@ -12,9 +12,6 @@ import { InboundApplier } from './inbound-applier.service';
 
 const BATCH = 200;
 
-/** Another job holds this conversation; BullMQ retries with backoff, and the sweeper is the backstop. */
-export class ConversationBusyError extends Error {}
-
 /**
  * Applies a conversation's pending events in Meta's order, under a transaction-scoped
  * advisory lock, so conversations run in parallel but each one runs serially. An event and
@@ -41,7 +38,7 @@ export class InboundProcessor {
     try {
       await runner.startTransaction();
       const manager = runner.manager;
-      if (!(await this.events.tryLockConversation(manager, pageId, conversation))) throw new ConversationBusyError(`${pageId}/${conversation} is being processed`);
+      await this.events.lockConversation(manager, pageId, conversation);
       const pending = await this.events.pending(manager, pageId, conversation, BATCH);
       handled = pending.length;
       const channel = pending.length > 0 ? await this.channels.findConnectedByPage(pageId, manager) : null;
