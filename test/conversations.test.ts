@@ -126,7 +126,7 @@ describe('conversations become tickets', () => {
     await send(driver, page.pageId, stickerMessage(page.pageId, psid, { url: 'https://cdn.example/sticker.png', stickerId: 369239263222822 }, { mid: stickerMid }));
     const dirty = JSON.parse(encodeMetaJson(envelope([entry(page.pageId, [textMessage(page.pageId, psid, 'a\u0000b\ud800c', { quickReplyPayload: 'SIZE_M' })])])));
     await driver.post(dirty);
-    await send(driver, page.pageId, attachmentMessage(page.pageId, psid, [{ type: 'location', payload: { coordinates: { lat: 48.85, long: 2.35 } } } as never, { type: 'file', payload: { url: 'https://cdn.example/invoice.pdf' } }]));
+    await send(driver, page.pageId, attachmentMessage(page.pageId, psid, [{ type: 'location', payload: { coordinates: { lat: 48.85, long: 2.35 } } }, { type: 'file', payload: { url: 'https://cdn.example/invoice.pdf' } }]));
     await waitProcessed(h);
     const messages = (await h.db.query(`SELECT m.* FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.psid = $1 ORDER BY m.sent_at, m.id`, [psid])).rows;
     const sticker = messages.find((m) => m.mid === stickerMid);

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import IORedis from 'ioredis';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/common/logging/logger';
-import { cloneTemplateDatabase, dropDatabase } from './support/database';
-import { createAgent, createApiKey, PASSWORD, signupCompany } from './support/fixtures';
+import { cloneTemplateDatabase, dropDatabase, pool } from './support/database';
+import { createAgent, createApiKey, PASSWORD, signupCompany, uniqueEmail } from './support/fixtures';
 import { type Harness, startHarness, testEnv, uniqueRedisPrefix } from './support/harness';
 import { HttpClient } from './support/http';
 import { capturingLogger } from './support/log-capture';
@@ -63,6 +65,36 @@ describe('operations: health, metrics, logs, queue dashboard', () => {
     }
   });
 
+  it('a real server error is logged with its cause, without the SQL, its parameters or the secrets in them', async () => {
+    const company = await signupCompany(h.http);
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const marker = `test-refuses-agent-insert-${randomBytes(4).toString('hex')}`;
+    await h.db.query(`CREATE FUNCTION test_refuse_agents() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${marker}'; END $$`);
+    await h.db.query('CREATE TRIGGER test_refuse_agents BEFORE INSERT ON agents FOR EACH ROW EXECUTE FUNCTION test_refuse_agents()');
+    const from = capture.text().length;
+    try {
+      const res = await h.http.post('/v1/agents', { token: company.adminToken, body: { email: uniqueEmail('err'), name: 'Err', password, role: 'agent' } });
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.body.code, 'internal_error');
+      assert.ok(!res.text.includes(marker), 'the database message stays out of the response');
+    } finally {
+      await h.db.query('DROP TRIGGER IF EXISTS test_refuse_agents ON agents');
+      await h.db.query('DROP FUNCTION IF EXISTS test_refuse_agents()');
+    }
+    const text = capture.text().slice(from);
+    const lines = text.split('\n').filter((line) => line.trim().length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const errorLines = lines.filter((line) => JSON.stringify(line).includes(marker));
+    assert.ok(errorLines.length > 0, `the error's cause reached the log:\n${text.slice(-3000)}`);
+    assert.ok(errorLines.some((line) => line.level === 50), 'logged at level error');
+    for (const secret of [password, 'scrypt$', 'password_hash']) {
+      assert.ok(!text.includes(secret), `${secret} reached the logs: ${text.split('\n').find((l) => l.includes(secret))}`);
+    }
+    for (const line of lines) {
+      const keys = keysDeep(line);
+      assert.ok(!keys.includes('parameters') && !keys.includes('query'), `a log line carries the SQL or its parameters: ${JSON.stringify(line).slice(0, 1000)}`);
+    }
+  });
+
   it('serves the queue dashboard to admin agents only', async () => {
     const company = await signupCompany(h.http);
     const agent = await createAgent(h.http, company.adminToken);
@@ -109,6 +141,30 @@ describe('boot checks', () => {
     }
   });
 
+  it('in production, without OPERATOR_COMPANY_ID, the queue dashboard refuses every admin', async () => {
+    const h = await startHarness('prod', {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(24).toString('hex'),
+      ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      MESSENGER_APP_SECRET: randomBytes(24).toString('hex'),
+      MESSENGER_VERIFY_TOKEN: randomBytes(16).toString('hex'),
+    });
+    try {
+      assert.equal(h.config.env, 'production');
+      assert.equal(h.config.operatorCompanyId, undefined);
+      const company = await signupCompany(h.http);
+      assert.equal((await h.http.get('/v1/agents', { token: company.adminToken })).status, 200, 'the admin is a working admin');
+      for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+        const refused = await h.http.get(path, { token: company.adminToken });
+        assert.equal(refused.status, 403, `${path}: ${refused.text.slice(0, 300)}`);
+        assert.equal(refused.body.code, 'forbidden', path);
+        assert.match(refused.body.message, /OPERATOR_COMPANY_ID/, path);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('only the operator company sees the queues when OPERATOR_COMPANY_ID is set', async () => {
     const h = await startHarness('operator');
     const operator = await signupCompany(h.http, 'Operator');
@@ -127,3 +183,76 @@ describe('boot checks', () => {
     }
   });
 });
+
+describe('Redis outage', () => {
+  it('readiness answers 503 and sign-in a prompt 503 when Redis goes away, and the app still closes', async () => {
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    const redisExited = once(redis, 'exit');
+    const database = await cloneTemplateDatabase('redisdown');
+    const db = pool(database.url);
+    let app: Awaited<ReturnType<typeof createApp>> | undefined;
+    try {
+      const probe = new IORedis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null });
+      await probe.ping();
+      probe.disconnect();
+      app = await createApp(loadConfig(testEnv(database.url, uniqueRedisPrefix('redisdown'), { REDIS_URL: `redis://127.0.0.1:${port}` })), { logger: createLogger('silent') });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const http = new HttpClient(await app.getUrl());
+      assert.equal((await http.get('/health/ready')).status, 200, 'ready while Redis is up');
+      const company = await signupCompany(http);
+
+      redis.kill('SIGKILL');
+      await redisExited;
+
+      let ready: Awaited<ReturnType<typeof fetch>> | undefined;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        ready = await fetch(`${http.baseUrl}/health/ready`, { signal: AbortSignal.timeout(10_000) });
+        if (ready.status !== 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(ready);
+      assert.equal(ready.status, 503, 'readiness reports the outage within 50 polls');
+      const body = (await ready.json()) as { code: string; details: Record<string, { status: string }> };
+      assert.equal(body.code, 'service_unavailable');
+      assert.equal(body.details.redis.status, 'down');
+      assert.equal(body.details.postgres.status, 'up');
+
+      const signal = AbortSignal.timeout(10_000);
+      const login = await fetch(`${http.baseUrl}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: company.adminEmail, password: company.password }),
+        signal,
+      });
+      assert.equal(signal.aborted, false, 'the login answered rather than hanging');
+      assert.equal(login.status, 503);
+      assert.equal(((await login.json()) as { code: string }).code, 'service_unavailable');
+    } finally {
+      redis.kill('SIGKILL');
+      if (app) {
+        const closing = app;
+        // A hang here is the bug to report, so it fails with a message rather than stalling the run.
+        let guard: NodeJS.Timeout | undefined;
+        const closed = await Promise.race([
+          closing.close().then(() => true),
+          new Promise<false>((resolve) => (guard = setTimeout(() => resolve(false), 30_000))),
+        ]);
+        clearTimeout(guard);
+        await db.end();
+        await dropDatabase(database.name);
+        assert.equal(closed, true, 'app.close() returned with Redis gone');
+      } else {
+        await db.end();
+        await dropDatabase(database.name);
+      }
+    }
+  });
+});
+
+/** Every key of every object in a parsed JSON value, at any depth. */
+function keysDeep(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keysDeep);
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => [key, ...keysDeep(item)]);
+  return [];
+}
