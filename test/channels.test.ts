@@ -165,6 +165,20 @@ describe('Messenger channels', () => {
     assert.equal(fixed.body.tokenMask, `${fresh.slice(0, 4)}…${fresh.slice(-4)}`);
   });
 
+  it('a token check records the channel health: 190 is needs_reauth, 10/1893063 restricted, success active', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const check = () => h.http.post(`/v1/channels/${page.channelId}/check`, { token: company.adminToken });
+    sim.script({ match: { path: '/me', pageId: page.pageId }, times: 1, respond: { kind: 'graph_error', code: 10, subcode: 1893063, message: 'Page restricted' } });
+    assert.equal((await check()).body.status, 'restricted');
+    sim.script({ match: { path: '/me', pageId: page.pageId }, times: 1, respond: { kind: 'graph_error', code: 190, message: 'Error validating access token' } });
+    const parked = await check();
+    assert.equal(parked.status, 200);
+    assert.equal(parked.body.status, 'needs_reauth');
+    assert.match(parked.body.statusReason, /190/);
+    assert.equal((await check()).body.status, 'active', 'the token works again: active');
+  });
+
   it('disconnecting erases the token, frees the Page, and later events are ignored', async () => {
     const company = await signupCompany(h.http);
     const page = await connectPage(h, sim, company.adminToken);

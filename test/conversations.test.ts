@@ -160,6 +160,28 @@ describe('conversations become tickets', () => {
     assert.deepEqual((await h.db.query('SELECT reactions FROM messages WHERE mid = $1', [mid])).rows[0].reactions, {});
   });
 
+  it("events of one conversation are applied in Meta's order, whatever order they arrive in", async () => {
+    const psid = newPsid();
+    const mid = newMid();
+    const now = Date.now();
+    const [res] = await driverFor(h).post(
+      envelope([
+        entry(page.pageId, [
+          messageEdit(page.pageId, psid, { mid, text: 'second version', numEdit: 1 }, { timestamp: now + 5 }),
+          textMessage(page.pageId, psid, 'a later message', { timestamp: now + 9 }),
+          textMessage(page.pageId, psid, 'first version', { mid, timestamp: now }),
+        ]),
+      ]),
+    );
+    assert.equal(res.status, 200);
+    await waitProcessed(h);
+    const [ticket] = await ticketsOf(psid);
+    assert.equal(ticket.subject, 'first version', 'the earliest message opened the ticket');
+    const timeline = (await h.http.get(`/v1/tickets/${ticket.id}/messages`, { token })).body.data;
+    assert.deepEqual(timeline.map((m: { text: string }) => m.text), ['second version', 'a later message']);
+    assert.equal((await h.db.query('SELECT count(*)::int AS n FROM message_mutations WHERE mid = $1', [mid])).rows[0].n, 0, 'the edit found its message: nothing parked');
+  });
+
   it('a stop word records a marketing opt-out and stays a normal message; Meta STOP and plugin refs are kept', async () => {
     const driver = driverFor(h);
     const psid = newPsid();

@@ -36,6 +36,7 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'GET /v1/channels/:id': (ids) => ({ path: { id: ids.channel } }),
   'PATCH /v1/channels/:id': (ids) => ({ path: { id: ids.channel }, body: { name: 'Taken over' } }),
   'DELETE /v1/channels/:id': (ids) => ({ path: { id: ids.channel } }),
+  'POST /v1/channels/:id/check': (ids) => ({ path: { id: ids.channel } }),
   'GET /v1/queues/:id': (ids) => ({ path: { id: ids.queue } }),
   'PATCH /v1/queues/:id': (ids) => ({ path: { id: ids.queue }, body: { name: 'Taken over' } }),
   'DELETE /v1/queues/:id': (ids) => ({ path: { id: ids.queue } }),

@@ -20,7 +20,7 @@ import { type GraphSimulator } from '../src/simulator/graph-simulator';
 import { encodeMetaJson, signMetaBody } from '../src/simulator/meta-json';
 import { signupCompany } from './support/fixtures';
 import { type Harness, startHarness } from './support/harness';
-import { connectPage, driverFor, messengerEnv, newPsid, send, startSimulator, waitProcessed } from './support/messenger';
+import { connectPage, customerWrites, driverFor, messengerEnv, newPsid, send, startSimulator, waitProcessed } from './support/messenger';
 
 describe('the Messenger webhook', () => {
   let h: Harness;
@@ -173,6 +173,24 @@ describe('the Messenger webhook', () => {
     }
     const states = (await h.db.query(`SELECT state, count(*)::int AS n FROM inbound_events WHERE page_id = ANY($1) GROUP BY state`, [[pageA.pageId, pageB.pageId]])).rows;
     assert.deepEqual(states, [{ state: 'processed', n: 20 }]);
+  });
+
+  it("an echo naming one of our outbound messages confirms it instead of adding a copy", async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const conversation = await customerWrites(h, driverFor(h), page, 'question');
+    const ours = (
+      await h.db.query(
+        `INSERT INTO messages (company_id, ticket_id, contact_id, channel_id, page_id, mid, direction, kind, text, sent_at)
+         VALUES ($1, $2, $3, $4, $5, NULL, 'outbound', 'text', 'our answer', now()) RETURNING id`,
+        [company.companyId, conversation.ticketId, conversation.contactId, page.channelId, page.pageId],
+      )
+    ).rows[0].id as string;
+    const mid = newMid();
+    await send(driverFor(h), page.pageId, echo(page.pageId, conversation.psid, { mid, text: 'our answer', appId: '263902037430900', metadata: ours }));
+    await waitProcessed(h);
+    const outbound = (await h.db.query(`SELECT id, mid FROM messages WHERE ticket_id = $1 AND direction = 'outbound'`, [conversation.ticketId])).rows;
+    assert.deepEqual(outbound, [{ id: ours, mid }]);
   });
 
   it('acknowledges well-signed but unusable content, and ignores events of unknown Pages', async () => {

@@ -43,6 +43,14 @@ export class ChannelsController {
     return this.channels.update(principal.companyId, id, dto);
   }
 
+  @Post(':id/check')
+  @Authenticated({ admin: true })
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ChannelDto, description: 'Checks the stored token with Facebook and records the result as the status' })
+  check(@CurrentPrincipal() principal: Principal, @UuidParam() id: string): Promise<ChannelDto> {
+    return this.channels.check(principal.companyId, id);
+  }
+
   @Delete(':id')
   @Authenticated({ admin: true })
   @HttpCode(HttpStatus.NO_CONTENT)

@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../database/pg-errors';
 import { QueueRepository } from '../tickets/queue.repository';
 import { ChannelStatus } from './channel.entity';
 import { ChannelRepository } from './channel.repository';
-import { ChannelTokenService } from './channel-token.service';
+import { ChannelTokenService, ChannelUnavailableError } from './channel-token.service';
 import { type ChannelDto, type ConnectMessengerDto, mapChannel, type UpdateChannelDto } from './channels.dto';
 import { GraphClient, GraphError, GraphUnavailableError } from './messenger/graph.client';
 
@@ -79,6 +79,31 @@ export class ChannelsService {
     const updated = await this.channels.update(companyId, id, patch);
     if (!updated) throw AppException.notFound('Channel');
     return mapChannel(updated);
+  }
+
+  /**
+   * Asks Graph whether the stored token still works, and records the answer as the channel's
+   * health: 190 is needs_reauth, 10/1893063 is restricted, success is active again.
+   */
+  async check(companyId: string, id: string): Promise<ChannelDto> {
+    const channel = await this.channels.findById(companyId, id);
+    if (!channel) throw AppException.notFound('Channel');
+    try {
+      const page = await this.graph.me(await this.tokens.open(companyId, id));
+      if (page.id !== channel.pageId) await this.channels.setStatus(companyId, id, ChannelStatus.NeedsReauth, 'The stored token belongs to another Page');
+      else await this.channels.setStatus(companyId, id, ChannelStatus.Active, null);
+    } catch (error) {
+      if (error instanceof GraphError) await this.recordGraphRefusal(companyId, id, error);
+      else if (error instanceof GraphUnavailableError) throw new AppException(HttpStatus.BAD_GATEWAY, ErrorCode.GraphUnavailable, 'Facebook did not answer; try again');
+      else if (!(error instanceof ChannelUnavailableError)) throw error;
+    }
+    return this.get(companyId, id);
+  }
+
+  /** The one place a Graph refusal becomes a channel state; other refusals leave the state alone. */
+  async recordGraphRefusal(companyId: string, id: string, error: GraphError): Promise<void> {
+    if (error.tokenInvalid) await this.channels.setStatus(companyId, id, ChannelStatus.NeedsReauth, `Facebook refused the Page token (190): ${error.message}`.slice(0, 300));
+    else if (error.pageRestricted) await this.channels.setStatus(companyId, id, ChannelStatus.Restricted, `Facebook restricted the Page (10/1893063): ${error.message}`.slice(0, 300));
   }
 
   /** Unsubscribing at Meta is best effort: the channel is disconnected here whatever Meta says. */

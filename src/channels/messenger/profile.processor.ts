@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChannelStatus } from '../channel.entity';
 import { ChannelRepository } from '../channel.repository';
 import { ChannelTokenService, ChannelUnavailableError } from '../channel-token.service';
+import { ChannelsService } from '../channels.service';
 import { GraphClient, GraphError } from './graph.client';
 import { JobName, type JobData, type JobOutcome } from '../../jobs/job.catalogue';
 import { OnJob } from '../../jobs/on-job.decorator';
@@ -21,6 +22,7 @@ export class ProfileProcessor {
     private readonly channels: ChannelRepository,
     private readonly tokens: ChannelTokenService,
     private readonly graph: GraphClient,
+    private readonly channelsService: ChannelsService,
   ) {}
 
   @OnJob(JobName.FetchProfile)
@@ -41,11 +43,7 @@ export class ProfileProcessor {
     } catch (error) {
       if (error instanceof ChannelUnavailableError) return 'skipped';
       if (error instanceof GraphError) {
-        if (error.tokenInvalid) {
-          await this.channels.setStatus(companyId, channel.id, ChannelStatus.NeedsReauth, `Facebook refused the Page token (190): ${error.message}`.slice(0, 300));
-        } else if (error.pageRestricted) {
-          await this.channels.setStatus(companyId, channel.id, ChannelStatus.Restricted, `Facebook restricted the Page (10/1893063): ${error.message}`.slice(0, 300));
-        }
+        await this.channelsService.recordGraphRefusal(companyId, channel.id, error);
         this.logger.warn({ companyId, contactId, code: error.code, subcode: error.subcode }, 'Profile lookup refused; keeping the placeholder name');
         await this.contacts.setProfile(companyId, contactId, null);
         return 'done';
