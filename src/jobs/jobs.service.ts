@@ -10,13 +10,18 @@ import { RedisService } from './redis.provider';
 export class JobsService implements OnApplicationShutdown {
   readonly queues: ReadonlyMap<QueueName, Queue>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisService) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
     this.queues = new Map(
       Object.values(QueueName).map((name) => [
         name,
         new Queue(name, { connection: redis.client, prefix: config.redis.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
       ]),
     );
+    // Connection errors are already reported once by RedisService; unhandled, each queue would print them raw.
+    for (const queue of this.queues.values()) queue.on('error', () => undefined);
   }
 
   queue(name: QueueName): Queue {
@@ -40,6 +45,8 @@ export class JobsService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Closing a queue talks to Redis; without it there is nothing to flush, and close() would wait.
+    if (this.redis.client.status !== 'ready') return;
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
 }

@@ -17,6 +17,7 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(JobsWorker.name);
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
+  private draining?: Promise<void>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,9 +53,36 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /** Stops fetching and waits for in-flight jobs; the shutdown deadline in main bounds how long. */
-  async drain(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.close()));
+  /**
+   * Stops fetching and waits for in-flight jobs; the shutdown deadline in main bounds how long.
+   * If Redis is gone, waiting is pointless (a job's outcome cannot be recorded, and BullMQ's
+   * close would wait for a reconnect forever): close at once and let the stalled-job check and
+   * the sweepers pick the work up, since its effects live in PostgreSQL anyway.
+   */
+  drain(): Promise<void> {
+    // Called by the shutdown sequence and again by Nest's module teardown: one drain only.
+    this.draining ??= this.closeWorkers();
+    return this.draining;
+  }
+
+  private async closeWorkers(): Promise<void> {
+    const graceful = Promise.all(this.workers.map((worker) => worker.close()));
+    let poll: NodeJS.Timeout | undefined;
+    const redisGone = new Promise<'gone'>((resolve) => {
+      poll = setInterval(() => {
+        if (this.connections.some((connection) => connection.status !== 'ready')) resolve('gone');
+      }, 200);
+    });
+    try {
+      if ((await Promise.race([graceful.then(() => 'closed' as const), redisGone])) === 'gone') {
+        this.logger.warn('Redis is unreachable: closing the workers without waiting for their jobs');
+        for (const connection of this.connections) connection.disconnect();
+        // Not awaited: without Redis even a forced close can wait on its reconnection forever.
+        void Promise.all(this.workers.map((worker) => worker.close(true))).catch(() => undefined);
+      }
+    } finally {
+      clearInterval(poll);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
