@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
-import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page.dto';
+import { paginate } from '../common/pagination/keyset';
+import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { Contact, ProfileState } from './contact.entity';
 
 export interface ContactSighting {
@@ -14,11 +14,9 @@ export interface ContactSighting {
   standby: boolean;
 }
 
-export interface ContactFilter {
+export interface ContactFilter extends PageQueryDto {
   q?: string;
   channelId?: string;
-  limit?: number;
-  cursor?: string;
 }
 
 export const placeholderName = (psid: string): string => `Messenger user ${psid.slice(-4)}`;
@@ -70,19 +68,11 @@ export class ContactRepository {
   }
 
   /** Newest first; name search uses the trigram index, so it stays fast on large address books. */
-  async list(companyId: string, filter: ContactFilter): Promise<Page<Contact>> {
-    const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  list(companyId: string, filter: ContactFilter): Promise<Page<Contact>> {
     const qb = this.contacts.createQueryBuilder('contact').where('contact.companyId = :companyId', { companyId });
     if (filter.channelId) qb.andWhere('contact.channelId = :channelId', { channelId: filter.channelId });
     if (filter.q) qb.andWhere('contact.name ILIKE :q', { q: `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    if (filter.cursor) {
-      const [createdAt, id] = decodeCursor(filter.cursor, ['date', 'uuid']);
-      qb.andWhere('(contact.createdAt, contact.id) < (:createdAt, :id)', { createdAt, id });
-    }
-    const rows = await qb.orderBy('contact.createdAt', 'DESC').addOrderBy('contact.id', 'DESC').limit(limit + 1).getMany();
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+    return paginate(qb, filter, { column: 'createdAt', direction: 'DESC' });
   }
 
   async update(companyId: string, id: string, patch: Partial<Pick<Contact, 'name' | 'externalId' | 'tags'>>): Promise<Contact | null> {

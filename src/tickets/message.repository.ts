@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
-import { DEFAULT_PAGE_SIZE, type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { paginate } from '../common/pagination/keyset';
+import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { returnedRows } from '../database/sql';
 import { Message, type MessageDirection, type MessageKind } from './message.entity';
 
@@ -90,16 +90,8 @@ export class MessageRepository {
   }
 
   /** A ticket's timeline in Meta's order, keyset-paginated on (sent_at, id). */
-  async timeline(companyId: string, ticketId: string, page: PageQueryDto): Promise<Page<Message>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  timeline(companyId: string, ticketId: string, page: PageQueryDto): Promise<Page<Message>> {
     const qb = this.messages.createQueryBuilder('message').where('message.companyId = :companyId AND message.ticketId = :ticketId', { companyId, ticketId });
-    if (page.cursor) {
-      const [sentAt, id] = decodeCursor(page.cursor, ['date', 'uuid']);
-      qb.andWhere('(message.sentAt, message.id) > (:sentAt, :id)', { sentAt, id });
-    }
-    const rows = await qb.orderBy('message.sentAt', 'ASC').addOrderBy('message.id', 'ASC').limit(limit + 1).getMany();
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.sentAt.toISOString(), last.id]) : null };
+    return paginate(qb, page, { column: 'sentAt', direction: 'ASC' });
   }
 }

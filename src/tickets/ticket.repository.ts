@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
-import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page.dto';
+import { paginate } from '../common/pagination/keyset';
+import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { returnedRows } from '../database/sql';
 import { Ticket, TicketStatus } from './ticket.entity';
 
@@ -15,11 +15,9 @@ export interface ThreadTarget {
   at: Date;
 }
 
-export interface TicketFilter {
+export interface TicketFilter extends PageQueryDto {
   statuses?: TicketStatus[];
   queueId?: string;
-  limit?: number;
-  cursor?: string;
 }
 
 @Injectable()
@@ -77,18 +75,10 @@ export class TicketRepository {
   }
 
   /** Newest first by creation; the agent workspace issue adds its own orderings. */
-  async list(companyId: string, filter: TicketFilter): Promise<Page<Ticket>> {
-    const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  list(companyId: string, filter: TicketFilter): Promise<Page<Ticket>> {
     const qb = this.tickets.createQueryBuilder('ticket').where('ticket.companyId = :companyId', { companyId });
     if (filter.statuses?.length) qb.andWhere('ticket.status IN (:...statuses)', { statuses: filter.statuses });
     if (filter.queueId) qb.andWhere('ticket.queueId = :queueId', { queueId: filter.queueId });
-    if (filter.cursor) {
-      const [createdAt, id] = decodeCursor(filter.cursor, ['date', 'uuid']);
-      qb.andWhere('(ticket.createdAt, ticket.id) < (:createdAt, :id)', { createdAt, id });
-    }
-    const rows = await qb.orderBy('ticket.createdAt', 'DESC').addOrderBy('ticket.id', 'DESC').limit(limit + 1).getMany();
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+    return paginate(qb, filter, { column: 'createdAt', direction: 'DESC' });
   }
 }

@@ -158,12 +158,12 @@ export class InboundApplier {
       await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
       return latest.id;
     }
-    const ticket = await this.tickets.create(
-      ctx.manager,
-      { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subject.slice(0, 80), at: ctx.at },
-      latest?.id ?? null,
-    );
-    return ticket.id;
+    return this.newTicket(ctx, subject, latest?.id ?? null);
+  }
+
+  private async newTicket(ctx: Ctx, subject: string, previousTicketId: string | null): Promise<string> {
+    const target = { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subject.slice(0, 80), at: ctx.at };
+    return (await this.tickets.create(ctx.manager, target, previousTicketId)).id;
   }
 
   /**
@@ -180,15 +180,7 @@ export class InboundApplier {
     const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
     const text = str(message.text);
     const attachments = Array.isArray(message.attachments) ? message.attachments.map(obj) : [];
-    const ticketId =
-      latest?.id ??
-      (
-        await this.tickets.create(
-          ctx.manager,
-          { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: (text ?? '[message]').slice(0, 80), at: ctx.at },
-          null,
-        )
-      ).id;
+    const ticketId = latest?.id ?? (await this.newTicket(ctx, text ?? '[message]', null));
     await this.messages.insert(ctx.manager, {
       companyId: ctx.companyId,
       ticketId,
