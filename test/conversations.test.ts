@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { attachmentMessage, entry, envelope, marketingOptin, messageEdit, newMid, pluginOptin, reaction, stickerMessage, textMessage } from '../src/simulator/events';
+import { attachmentMessage, echo, entry, envelope, marketingOptin, messageEdit, newMid, pluginOptin, reaction, stickerMessage, textMessage } from '../src/simulator/events';
 import { type GraphSimulator } from '../src/simulator/graph-simulator';
 import { encodeMetaJson } from '../src/simulator/meta-json';
 import { signupCompany } from './support/fixtures';
@@ -180,6 +180,52 @@ describe('conversations become tickets', () => {
     const timeline = (await h.http.get(`/v1/tickets/${ticket.id}/messages`, { token })).body.data;
     assert.deepEqual(timeline.map((m: { text: string }) => m.text), ['second version', 'a later message']);
     assert.equal((await h.db.query('SELECT count(*)::int AS n FROM message_mutations WHERE mid = $1', [mid])).rows[0].n, 0, 'the edit found its message: nothing parked');
+  });
+
+  it("a reaction to the Page's own message waits for its echo; a new reaction replaces the old one", async () => {
+    const psid = newPsid();
+    const driver = driverFor(h);
+    const mid = newMid();
+    const now = Date.now();
+    await send(driver, page.pageId, reaction(page.pageId, psid, { mid, reaction: 'love', emoji: '❤', action: 'react' }, { timestamp: now + 1 }));
+    await waitProcessed(h);
+    await send(driver, page.pageId, echo(page.pageId, psid, { mid, text: 'Your parcel left today', appId: '263902037430900' }, { timestamp: now }));
+    await waitProcessed(h);
+    assert.deepEqual((await h.db.query('SELECT reactions FROM messages WHERE mid = $1', [mid])).rows[0].reactions, { love: '❤' });
+    await send(driver, page.pageId, reaction(page.pageId, psid, { mid, reaction: 'like', emoji: '👍', action: 'react' }, { timestamp: now + 2 }));
+    await waitProcessed(h);
+    assert.deepEqual((await h.db.query('SELECT reactions FROM messages WHERE mid = $1', [mid])).rows[0].reactions, { like: '👍' });
+    await send(driver, page.pageId, { ...reaction(page.pageId, psid, { mid, action: 'unreact' }, { timestamp: now + 3 }) });
+    await waitProcessed(h);
+    assert.deepEqual((await h.db.query('SELECT reactions FROM messages WHERE mid = $1', [mid])).rows[0].reactions, {});
+  });
+
+  it('a lock held elsewhere delays an event, it does not fail it', async () => {
+    const company = await signupCompany(h.http);
+    const own = await connectPage(h, sim, company.adminToken);
+    const blocker = await h.db.connect();
+    const psid = newPsid();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM companies WHERE id = $1 FOR UPDATE', [company.companyId]);
+      await send(driverFor(h), own.pageId, textMessage(own.pageId, psid, 'patience'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    await waitProcessed(h);
+    assert.deepEqual((await h.db.query(`SELECT state FROM inbound_events WHERE conversation = $1`, [psid])).rows, [{ state: 'processed' }]);
+    assert.equal((await ticketsOf(psid)).length, 1);
+  });
+
+  it('a checkbox-plugin opt-in, which has no sender, keeps its ref', async () => {
+    const userRef = `ref_${newPsid()}`;
+    const [res] = await driverFor(h).post({ object: 'page', entry: [{ id: page.pageId, time: Date.now(), messaging: [{ recipient: { id: page.pageId }, timestamp: Date.now(), optin: { ref: 'checkout-checkbox', user_ref: userRef } }] }] });
+    assert.equal(res.status, 200);
+    await waitProcessed(h);
+    const row = (await h.db.query(`SELECT s.plugin_ref FROM consents s JOIN contacts c ON c.id = s.contact_id WHERE c.psid = $1`, [userRef])).rows;
+    assert.deepEqual(row, [{ plugin_ref: 'checkout-checkbox' }]);
   });
 
   it('a stop word records a marketing opt-out and stays a normal message; Meta STOP and plugin refs are kept', async () => {

@@ -193,6 +193,63 @@ describe('the Messenger webhook', () => {
     assert.deepEqual(outbound, [{ id: ours, mid }]);
   });
 
+  it('a bad item next to a good one: the POST is acknowledged and the good event is stored', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const psid = newPsid();
+    const good = textMessage(page.pageId, psid, 'the good one');
+    const deep = JSON.parse('['.repeat(40) + ']'.repeat(40));
+    const payload = {
+      object: 'page',
+      entry: [
+        { id: page.pageId, time: Date.now(), messaging: [good, { ...textMessage(page.pageId, newPsid(), 'far future'), timestamp: 1e16 }, { ...textMessage(page.pageId, newPsid(), 'no time'), timestamp: undefined }] },
+        { id: 'x'.repeat(100), time: Date.now(), messaging: [textMessage('x'.repeat(100), newPsid(), 'long page id')] },
+        { id: page.pageId, messaging: [{ ...textMessage(page.pageId, 'p'.repeat(80), 'long psid') }, { ...textMessage(page.pageId, newPsid(), 'nested'), extra: deep }] },
+      ],
+    };
+    const [res] = await driverFor(h).post(payload);
+    assert.equal(res.status, 200, res.body);
+    await waitProcessed(h);
+    const texts = (await h.db.query(`SELECT text FROM messages WHERE company_id = $1 ORDER BY text`, [company.companyId])).rows.map((r) => r.text);
+    assert.deepEqual(texts, ['far future', 'nested', 'no time', 'the good one'], 'absurd or missing timestamps fall back to the entry time; nothing is lost');
+    const [tooDeep] = await driverFor(h).postRaw('{"object":"page","entry":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}');
+    assert.equal(tooDeep.status, 200, 'unusable, acknowledged, no crash');
+  });
+
+  it('accepts a batch larger than the API body limit, as Meta may send', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const events = Array.from({ length: 900 }, (_, i) => textMessage(page.pageId, newPsid(), `Bonjour, ma commande n°${i} n’est pas arrivée. `.repeat(25)));
+    const body = encodeMetaJson(envelope([entry(page.pageId, events)]));
+    assert.ok(Buffer.byteLength(body) > 1024 * 1024);
+    const [res] = await driverFor(h).postRaw(body);
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).stored, 900);
+  });
+
+  it('events received while a Page belonged to one company stay with it after the Page changes hands', async () => {
+    const a = await signupCompany(h.http, 'First owner');
+    const b = await signupCompany(h.http, 'Second owner');
+    const pageA = await connectPage(h, sim, a.adminToken);
+    const receivedAt = new Date(Date.now() + 50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await h.http.delete(`/v1/channels/${pageA.channelId}`, { token: a.adminToken })).status, 204);
+    const token = `${pageA.token}-b`;
+    sim.addPage({ pageId: pageA.pageId, token, name: 'Same Page' });
+    assert.equal((await h.http.post('/v1/channels/messenger', { token: b.adminToken, body: { pageId: pageA.pageId, pageAccessToken: token } })).status, 201);
+    // A backlog: acknowledged while A held the Page, processed only now (the sweeper finds it).
+    const psid = newPsid();
+    const event = textMessage(pageA.pageId, psid, 'written to the first owner');
+    await h.db.query(
+      `INSERT INTO inbound_events (page_id, conversation, dedupe_key, kind, standby, payload, occurred_at, received_at)
+       VALUES ($1, $2, $3, 'message', false, $4, $5, $5)`,
+      [pageA.pageId, psid, `m:${(event.message as { mid: string }).mid}`, JSON.stringify(event), receivedAt],
+    );
+    await waitProcessed(h);
+    const row = (await h.db.query(`SELECT company_id FROM messages WHERE text = 'written to the first owner'`)).rows;
+    assert.deepEqual(row, [{ company_id: a.companyId }]);
+  });
+
   it('acknowledges well-signed but unusable content, and ignores events of unknown Pages', async () => {
     const driver = driverFor(h);
     for (const body of ['not json at all', '{"object":"instagram","entry":[]}', '{"object":"page","entry":[{"id":"1","messaging":[{"nonsense":true}]}]}']) {

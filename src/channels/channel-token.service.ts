@@ -35,6 +35,12 @@ export class ChannelTokenService {
       return this.cipher.decrypt(envelope, { companyId, rowId: channelId, column: COLUMN });
     } catch (error) {
       if (!(error instanceof SecretDecryptError)) throw error;
+      // A key missing from this process's ring is a deployment mistake (a rolling restart, a
+      // rotation run too early), not a bad token: alert, but do not park every channel.
+      if (error.reason === 'unknown_key') {
+        this.logger.error({ companyId, channelId, keyId: this.cipher.keyIdOf(envelope) }, 'ENCRYPTION_KEYS lacks the key of a stored token');
+        throw new ChannelUnavailableError('The stored token uses a key this process does not have');
+      }
       this.logger.error({ companyId, channelId, reason: error.reason }, 'Page token cannot be decrypted; channel needs a new token');
       await this.channels.setStatus(companyId, channelId, ChannelStatus.NeedsReauth, `The stored token cannot be decrypted (${error.reason}); replace it`);
       throw new ChannelUnavailableError('The stored token cannot be decrypted');

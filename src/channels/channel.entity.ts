@@ -14,6 +14,7 @@ export enum ChannelStatus {
 @Entity('channels')
 @Index(['companyId', 'createdAt', 'id'])
 @Index('UQ_channels_connected_page', { synchronize: false })
+@Index(['pageId'])
 export class Channel extends TenantOwned {
   @Column({ type: 'varchar', length: 64 })
   pageId!: string;

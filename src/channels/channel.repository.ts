@@ -21,6 +21,11 @@ export class ChannelRepository {
     return manager.findOneBy(Channel, { pageId, disconnectedAt: IsNull() });
   }
 
+  /** Every channel that ever held the Page, newest first: events are routed by when they were received. */
+  historyOfPage(pageId: string, manager: EntityManager = this.channels.manager): Promise<Channel[]> {
+    return manager.find(Channel, { where: { pageId }, order: { createdAt: 'DESC' } });
+  }
+
   async encryptedToken(companyId: string, id: string): Promise<string | null> {
     const row = await this.channels.createQueryBuilder('channel').select('channel.accessTokenEnc', 'token').where('channel.companyId = :companyId AND channel.id = :id', { companyId, id }).getRawOne<{ token: string | null }>();
     return row?.token ?? null;

@@ -13,6 +13,7 @@ import { InboundEventRepository } from './messenger/inbound-event.repository';
 import { InboundProcessor } from './messenger/inbound.processor';
 import { InboundService } from './messenger/inbound.service';
 import { InboundSweeper } from './messenger/inbound.sweeper';
+import { InboundRetentionProcessor } from './messenger/inbound-retention.processor';
 import { ProfileProcessor } from './messenger/profile.processor';
 
 /** Connected Pages, their tokens, and everything Meta sends us about them. */
@@ -29,7 +30,8 @@ import { ProfileProcessor } from './messenger/profile.processor';
     InboundProcessor,
     InboundSweeper,
     ProfileProcessor,
+    InboundRetentionProcessor,
   ],
-  exports: [ChannelsService, ChannelTokenService, InboundService, InboundSweeper, GraphClient],
+  exports: [ChannelsService, ChannelTokenService, InboundService],
 })
 export class ChannelsModule {}

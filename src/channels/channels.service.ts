@@ -27,25 +27,30 @@ export class ChannelsService {
   /** Checks the token and subscribes the app before anything is stored: a channel row means a working Page. */
   async connectMessenger(companyId: string, dto: ConnectMessengerDto): Promise<ChannelDto> {
     if (dto.queueId && !(await this.queues.findById(companyId, dto.queueId))) throw AppException.notFound('Queue');
-    if (await this.channels.findConnectedByPage(dto.pageId)) throw pageTaken();
+    // The token first: only someone holding the Page's token learns whether it is connected here.
     const page = await this.verifyPageToken(dto.pageId, dto.pageAccessToken);
+    if (await this.channels.findConnectedByPage(dto.pageId)) throw pageTaken();
     await this.graphCall(() => this.graph.subscribeApp(dto.pageId, dto.pageAccessToken));
 
     const id = randomUUID();
     const name = dto.name ?? page.name;
-    try {
-      const channel = await this.dataSource.transaction(async (manager) => {
-        const queueId = dto.queueId ?? (await this.queues.create(companyId, await this.freeQueueName(companyId, name), manager)).id;
-        return this.channels.create(
-          companyId,
-          { id, pageId: dto.pageId, name, defaultQueueId: queueId, accessTokenEnc: this.tokens.seal(companyId, id, dto.pageAccessToken), tokenMask: maskToken(dto.pageAccessToken) },
-          manager,
-        );
-      });
-      return mapChannel(channel);
-    } catch (error) {
-      if (isUniqueViolation(error, 'UQ_channels_connected_page')) throw pageTaken();
-      throw error;
+    // Two Pages of the same name connected at once may race for the same queue name: try the next one.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const channel = await this.dataSource.transaction(async (manager) => {
+          const queueId = dto.queueId ?? (await this.queues.create(companyId, await this.freeQueueName(companyId, name, attempt), manager)).id;
+          return this.channels.create(
+            companyId,
+            { id, pageId: dto.pageId, name, defaultQueueId: queueId, accessTokenEnc: this.tokens.seal(companyId, id, dto.pageAccessToken), tokenMask: maskToken(dto.pageAccessToken) },
+            manager,
+          );
+        });
+        return mapChannel(channel);
+      } catch (error) {
+        if (isUniqueViolation(error, 'UQ_channels_connected_page')) throw pageTaken();
+        if (isUniqueViolation(error, 'UQ_queues_company_name') && attempt < 5) continue;
+        throw error;
+      }
     }
   }
 
@@ -140,10 +145,9 @@ export class ChannelsService {
     }
   }
 
-  private async freeQueueName(companyId: string, base: string): Promise<string> {
-    const page = await this.queues.list(companyId, { limit: 100 });
-    const taken = new Set(page.data.map((queue) => queue.name.toLowerCase()));
-    for (let n = 1; ; n++) {
+  private async freeQueueName(companyId: string, base: string, skip: number): Promise<string> {
+    const taken = new Set(await this.queues.namesLike(companyId, base.slice(0, 94)));
+    for (let n = 1 + skip; ; n++) {
       const candidate = n === 1 ? base.slice(0, 100) : `${base.slice(0, 94)} (${n})`;
       if (!taken.has(candidate.toLowerCase())) return candidate;
     }

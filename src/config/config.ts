@@ -119,11 +119,14 @@ class EnvVars {
   @IsString() @MaxLength(2000)
   STOP_WORDS = 'stop,stopp,unsubscribe,cancel,end,quit,arrêt,arret,stop all,désabonner,desabonner,désinscrire,desinscrire,baja,parar';
 
+  @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
+  INBOUND_RETENTION = '7d';
+
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   INBOUND_SWEEP_INTERVAL_MS = 5_000;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
-  INBOUND_SWEEP_AGE_MS = 5_000;
+  INBOUND_SWEEP_AGE_MS = 30_000;
 
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
@@ -176,7 +179,7 @@ export interface AppConfig {
   };
   encryption: { current: EncryptionKey; keys: EncryptionKey[] };
   messenger: { appSecret: string; verifyToken: string; graphUrl: string; graphVersion: string; graphTimeoutMs: number };
-  inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number };
+  inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number; retentionMs: number };
   shutdownTimeoutMs: number;
   logLevel: string;
   workerConcurrency: number;
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stopWords: vars.STOP_WORDS.split(',').map((word) => normalizeStopWord(word)).filter((word) => word.length > 0),
       sweepIntervalMs: vars.INBOUND_SWEEP_INTERVAL_MS,
       sweepAgeMs: vars.INBOUND_SWEEP_AGE_MS,
+      retentionMs: parseDuration(vars.INBOUND_RETENTION),
     },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,

@@ -32,6 +32,15 @@ export class ConsentRepository {
     );
   }
 
+  /** RESUME NOTIFICATIONS without a new token: the existing token is good again. */
+  async resume(manager: EntityManager, companyId: string, channelId: string, contactId: string): Promise<void> {
+    await manager.query(
+      `UPDATE consents SET marketing = 'opted_in', opted_out_at = NULL, opt_out_reason = NULL, updated_at = now()
+       WHERE company_id = $1 AND contact_id = $2 AND channel_id = $3 AND marketing_token IS NOT NULL`,
+      [companyId, contactId, channelId],
+    );
+  }
+
   async pluginOptin(manager: EntityManager, companyId: string, channelId: string, contactId: string, ref: string | null): Promise<void> {
     await manager.query(
       `INSERT INTO consents (company_id, channel_id, contact_id, plugin_ref) VALUES ($1, $2, $3, $4)

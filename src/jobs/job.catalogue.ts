@@ -1,4 +1,4 @@
-import { type DefaultJobOptions } from 'bullmq';
+import { type DefaultJobOptions, type JobsOptions } from 'bullmq';
 
 /**
  * Every queue and every job of the service, in one place. A job is named once here, with
@@ -15,6 +15,7 @@ export enum JobName {
   PruneIdempotencyKeys = 'prune-idempotency-keys',
   ProcessConversation = 'process-conversation',
   FetchProfile = 'fetch-profile',
+  PruneInboundEvents = 'prune-inbound-events',
 }
 
 export interface JobPayloads {
@@ -22,12 +23,23 @@ export interface JobPayloads {
   /** Applies a conversation's pending inbound events, in order. */
   [JobName.ProcessConversation]: { pageId: string; conversation: string };
   [JobName.FetchProfile]: { companyId: string; contactId: string };
+  [JobName.PruneInboundEvents]: Record<string, never>;
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.PruneIdempotencyKeys]: QueueName.Maintenance,
   [JobName.ProcessConversation]: QueueName.Inbound,
   [JobName.FetchProfile]: QueueName.Profiles,
+  [JobName.PruneInboundEvents]: QueueName.Maintenance,
+};
+
+/**
+ * Per-job options derived from the payload. One process-conversation job runs at a time per
+ * conversation, and events arriving meanwhile schedule exactly one follow-up
+ * (keepLastIfActive), however many webhooks and sweeps ask for it.
+ */
+export const JOB_OPTIONS: { [N in JobName]?: (data: JobPayloads[N]) => JobsOptions } = {
+  [JobName.ProcessConversation]: ({ pageId, conversation }) => ({ deduplication: { id: `conversation_${pageId}_${conversation}`, keepLastIfActive: true } }),
 };
 
 /** What a handler reports: `skipped` means the job was stale or had nothing to do. */
@@ -44,4 +56,7 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 };
 
 /** Jobs the workers schedule for themselves; upserted at every worker boot, so they exist once. */
-export const RECURRING_JOBS: ReadonlyArray<{ name: JobName; everyMs: number }> = [{ name: JobName.PruneIdempotencyKeys, everyMs: 3_600_000 }];
+export const RECURRING_JOBS: ReadonlyArray<{ name: JobName; everyMs: number }> = [
+  { name: JobName.PruneIdempotencyKeys, everyMs: 3_600_000 },
+  { name: JobName.PruneInboundEvents, everyMs: 3_600_000 },
+];

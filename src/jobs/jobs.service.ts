@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { type JobsOptions, Queue } from 'bullmq';
 import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, type JobData, type JobName, QueueName } from './job.catalogue';
+import { DEFAULT_JOB_OPTIONS, JOB_OPTIONS, JOB_QUEUE, type JobData, type JobName, QueueName } from './job.catalogue';
 import { RedisService } from './redis.provider';
 
 /** Producer side: every process (api and worker) enqueues through here. */
@@ -31,12 +31,13 @@ export class JobsService implements OnApplicationShutdown {
   }
 
   async enqueue<N extends JobName>(name: N, data: JobData<N>, options?: JobsOptions): Promise<void> {
-    await this.queue(JOB_QUEUE[name]).add(name, data, options);
+    await this.queue(JOB_QUEUE[name]).add(name, data, { ...JOB_OPTIONS[name]?.(data), ...options });
   }
 
-  async enqueueMany<N extends JobName>(name: N, items: Array<JobData<N>>, options?: JobsOptions): Promise<void> {
+  async enqueueMany<N extends JobName>(name: N, items: Array<JobData<N>>): Promise<void> {
     if (items.length === 0) return;
-    await this.queue(JOB_QUEUE[name]).addBulk(items.map((data) => ({ name, data, opts: options })));
+    const options = JOB_OPTIONS[name];
+    await this.queue(JOB_QUEUE[name]).addBulk(items.map((data) => ({ name, data, opts: options?.(data) })));
   }
 
   /** A recurring job; the scheduler id is the job name, so every process upserts the same one. */

@@ -6,6 +6,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  */
 @Entity('message_mutations')
 @Index(['companyId', 'pageId', 'mid'])
+@Index(['createdAt'])
 export class MessageMutation {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id!: string;

@@ -19,7 +19,10 @@ export enum MessageKind {
 @Entity('messages')
 @Index(['ticketId', 'sentAt', 'id'])
 @Index(['pageId', 'mid'], { unique: true })
-@Index(['contactId', 'direction', 'sentAt'])
+@Index(['companyId', 'createdAt'])
+// Delivery and read watermarks only touch what is not yet delivered or read.
+@Index(['contactId', 'sentAt'], { where: "direction = 'outbound' AND delivered_at IS NULL" })
+@Index(['contactId', 'sentAt'], { where: "direction = 'outbound' AND read_at IS NULL" })
 export class Message extends TenantOwned {
   @Column({ type: 'uuid' })
   ticketId!: string;

@@ -47,17 +47,10 @@ export class MessageRepository {
     return rows.length > 0;
   }
 
-  async react(manager: EntityManager, companyId: string, pageId: string, mid: string, reaction: string, emoji: string | null, remove: boolean): Promise<boolean> {
+  /** Sets the customer's reaction (null clears it). */
+  async react(manager: EntityManager, companyId: string, pageId: string, mid: string, reaction: Record<string, string> | null): Promise<boolean> {
     const rows = returnedRows<unknown>(
-      remove
-      ? await manager.query(`UPDATE messages SET reactions = reactions - $4 WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`, [companyId, pageId, mid, reaction])
-      : await manager.query(`UPDATE messages SET reactions = reactions || jsonb_build_object($4::text, $5::text) WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`, [
-          companyId,
-          pageId,
-          mid,
-          reaction,
-          emoji ?? reaction,
-        ]),
+      await manager.query(`UPDATE messages SET reactions = $4 WHERE company_id = $1 AND page_id = $2 AND mid = $3 RETURNING id`, [companyId, pageId, mid, JSON.stringify(reaction ?? {})]),
     );
     return rows.length > 0;
   }

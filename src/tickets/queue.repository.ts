@@ -21,6 +21,15 @@ export class QueueRepository {
     return manager.save(manager.create(Queue, { companyId, name }));
   }
 
+  /** Lower-cased names starting with `prefix`, to pick a free "Name (2)". */
+  async namesLike(companyId: string, prefix: string): Promise<string[]> {
+    const rows: Array<{ name: string }> = await this.queues.query(`SELECT lower(name) AS name FROM queues WHERE company_id = $1 AND lower(name) LIKE lower($2) || '%'`, [
+      companyId,
+      prefix.replace(/[\\%_]/g, (c) => `\\${c}`),
+    ]);
+    return rows.map((row) => row.name);
+  }
+
   async rename(companyId: string, id: string, name: string): Promise<Queue | null> {
     await this.queues.update({ companyId, id }, { name });
     return this.findById(companyId, id);

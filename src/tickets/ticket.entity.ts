@@ -28,6 +28,7 @@ export enum TicketPriority {
 @Index(['companyId', 'number'], { unique: true })
 @Index(['companyId', 'createdAt', 'id'])
 @Index(['contactId', 'createdAt'])
+@Index(['queueId'])
 @Index('UQ_tickets_one_unfinished_per_contact', { synchronize: false })
 export class Ticket extends TenantOwned {
   /** #1, #2, … per company, taken from companies.last_ticket_number under its row lock. */

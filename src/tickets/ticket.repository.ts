@@ -12,7 +12,8 @@ export interface ThreadTarget {
   contactId: string;
   queueId: string;
   subject: string;
-  at: Date;
+  /** When the customer wrote; null when the Page started the conversation. */
+  at: Date | null;
 }
 
 export interface TicketFilter extends PageQueryDto {

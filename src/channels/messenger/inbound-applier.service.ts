@@ -15,6 +15,10 @@ import { type PendingEvent } from './inbound-event.repository';
 type Json = Record<string, unknown>;
 const obj = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+/** Ids Meta may send as numbers (app ids, sometimes mids): one string form. */
+const id = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : null);
+/** The first 80 characters, never splitting a surrogate pair. */
+const subjectOf = (text: string): string => Array.from(text).slice(0, 80).join('').slice(0, 80);
 
 /** Kinds that open (or extend) Meta's 24-hour window; opt-ins, reads and deliveries do not. */
 const INTERACTIONS = new Set(['message', 'postback', 'reaction', 'referral']);
@@ -22,7 +26,8 @@ const INTERACTIONS = new Set(['message', 'postback', 'reaction', 'referral']);
 export interface ApplyResult {
   /** A contact seen for the first time: its profile is fetched after commit. */
   newContactId?: string;
-  ignoredReason?: string;
+  /** A ticket was opened: the caller commits soon, since opening holds the company's number lock. */
+  openedTicket?: boolean;
 }
 
 /**
@@ -55,7 +60,7 @@ export class InboundApplier {
       standby: event.standby,
     });
     const result: ApplyResult = contact.created ? { newContactId: contact.id } : {};
-    const ctx = { manager, channel, companyId, contactId: contact.id, at, payload: event.payload };
+    const ctx: Ctx = { manager, channel, companyId, contactId: contact.id, psid, at, payload: event.payload, result };
 
     switch (event.kind) {
       case 'message':
@@ -90,8 +95,10 @@ export class InboundApplier {
         await this.optin(ctx);
         break;
       case 'handover': {
+        // A request for control changes nothing until the owner passes it.
+        if (event.payload.request_thread_control) break;
         const control = obj(event.payload.pass_thread_control ?? event.payload.take_thread_control ?? event.payload.app_roles);
-        await this.contacts.setThreadOwner(manager, companyId, contact.id, str(control.new_owner_app_id) ?? (event.payload.take_thread_control ? 'other' : null));
+        await this.contacts.setThreadOwner(manager, companyId, contact.id, id(control.new_owner_app_id) ?? (event.payload.take_thread_control ? 'other' : null));
         break;
       }
     }
@@ -106,9 +113,9 @@ export class InboundApplier {
     if (attachments.length > 0) content.attachments = attachments;
     if (message.quick_reply) content.quickReply = obj(message.quick_reply);
     if (message.reply_to) content.replyTo = obj(message.reply_to);
-    const subject = text ?? (attachments.length > 0 ? `[${String(attachments[0].type)}]` : '[message]');
-    const mid = str(message.mid);
+    const mid = id(message.mid);
     if (!mid) return;
+    const subject = text ?? (attachments.length > 0 ? `[${String(attachments[0].type)}]` : '[message]');
     const inserted = await this.inbound(ctx, mid, text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text, text, content, subject);
     if (inserted && text !== null && this.stopWords.has(normalizeStopWord(text))) {
       await this.consents.optOut(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, 'stop_word', ctx.at);
@@ -118,8 +125,8 @@ export class InboundApplier {
   private async postback(ctx: Ctx): Promise<void> {
     const postback = obj(ctx.payload.postback);
     const title = str(postback.title) ?? str(postback.payload) ?? '[button]';
-    // Before v11 postbacks had no mid; the event hash still keeps replays out.
-    const mid = str(postback.mid) ?? `postback:${ctx.at.getTime()}:${title}`;
+    // Before v11 postbacks had no mid; the event hash still keeps replays out of this one.
+    const mid = id(postback.mid) ?? `postback:${ctx.psid}:${ctx.at.getTime()}:${title}`.slice(0, 200);
     const content: Json = { payload: postback.payload ?? null };
     if (postback.referral) content.referral = obj(postback.referral);
     await this.inbound(ctx, mid, MessageKind.Postback, title, content, title);
@@ -144,10 +151,15 @@ export class InboundApplier {
     });
     if (!id) return false;
     await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
+    await this.applyParked(ctx, mid);
+    return true;
+  }
+
+  /** Reactions and edits that arrived before this message, whichever side sent it. */
+  private async applyParked(ctx: Ctx, mid: string): Promise<void> {
     for (const waiting of await this.mutations.take(ctx.manager, ctx.companyId, ctx.channel.pageId, mid)) {
       await this.mutate(ctx.manager, ctx.companyId, ctx.channel.pageId, waiting.event, ctx.at);
     }
-    return true;
   }
 
   /** The unfinished ticket, else the recently solved one reopened, else a new follow-up ticket. */
@@ -158,11 +170,13 @@ export class InboundApplier {
       await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
       return latest.id;
     }
-    return this.newTicket(ctx, subject, latest?.id ?? null);
+    return this.newTicket(ctx, subject, latest?.id ?? null, ctx.at);
   }
 
-  private async newTicket(ctx: Ctx, subject: string, previousTicketId: string | null): Promise<string> {
-    const target = { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subject.slice(0, 80), at: ctx.at };
+  /** `customerAt` is null when the Page, not the customer, started the conversation. */
+  private async newTicket(ctx: Ctx, subject: string, previousTicketId: string | null, customerAt: Date | null): Promise<string> {
+    const target = { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subjectOf(subject), at: customerAt };
+    ctx.result.openedTicket = true;
     return (await this.tickets.create(ctx.manager, target, previousTicketId)).id;
   }
 
@@ -172,15 +186,18 @@ export class InboundApplier {
    */
   private async echo(ctx: Ctx): Promise<void> {
     const message = obj(ctx.payload.message);
-    const mid = str(message.mid);
+    const mid = id(message.mid);
     if (!mid) return;
     const metadata = str(message.metadata);
-    if (metadata && /^[0-9a-f-]{36}$/.test(metadata) && (await this.messages.confirmOutbound(ctx.manager, ctx.companyId, metadata, mid))) return;
+    if (metadata && /^[0-9a-f-]{36}$/.test(metadata) && (await this.messages.confirmOutbound(ctx.manager, ctx.companyId, metadata, mid))) {
+      await this.applyParked(ctx, mid);
+      return;
+    }
     if (await this.messages.existsByMid(ctx.manager, ctx.companyId, ctx.channel.pageId, mid)) return;
     const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
     const text = str(message.text);
     const attachments = Array.isArray(message.attachments) ? message.attachments.map(obj) : [];
-    const ticketId = latest?.id ?? (await this.newTicket(ctx, text ?? '[message]', null));
+    const ticketId = latest?.id ?? (await this.newTicket(ctx, text ?? '[message]', null, null));
     await this.messages.insert(ctx.manager, {
       companyId: ctx.companyId,
       ticketId,
@@ -192,19 +209,21 @@ export class InboundApplier {
       kind: text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text,
       text,
       content: attachments.length > 0 ? { attachments } : {},
-      appId: typeof message.app_id === 'string' || typeof message.app_id === 'number' ? String(message.app_id) : null,
+      appId: id(message.app_id),
       sentAt: ctx.at,
     });
+    await this.applyParked(ctx, mid);
   }
 
   /** Reactions and edits change a message by mid; one that arrives first waits for it. */
   private async mutate(manager: EntityManager, companyId: string, pageId: string, payload: Json, at: Date): Promise<void> {
     const reaction = obj(payload.reaction);
     const edit = obj(payload.message_edit);
-    const mid = str(reaction.mid) ?? str(edit.mid);
+    const mid = id(reaction.mid) ?? id(edit.mid);
     if (!mid) return;
+    // A customer holds one reaction per message: a new one replaces it, an unreact clears it.
     const applied = payload.reaction
-      ? await this.messages.react(manager, companyId, pageId, mid, str(reaction.reaction) ?? 'other', str(reaction.emoji), reaction.action === 'unreact')
+      ? await this.messages.react(manager, companyId, pageId, mid, reaction.action === 'unreact' ? null : { [str(reaction.reaction) ?? 'other']: str(reaction.emoji) ?? str(reaction.reaction) ?? 'other' })
       : await this.messages.edit(manager, companyId, pageId, mid, str(edit.text) ?? '', at);
     if (!applied) await this.mutations.park(manager, companyId, pageId, mid, payload);
   }
@@ -218,7 +237,10 @@ export class InboundApplier {
         return;
       }
       const token = str(optin.notification_messages_token);
-      if (!token) return;
+      if (!token) {
+        if (status === 'RESUME NOTIFICATIONS') await this.consents.resume(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId);
+        return;
+      }
       const expiry = typeof optin.token_expiry_timestamp === 'number' ? new Date(optin.token_expiry_timestamp) : null;
       await this.consents.optIn(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, { token, expiresAt: expiry, timezone: str(optin.notification_messages_timezone) });
       return;
@@ -232,8 +254,10 @@ interface Ctx {
   channel: Channel;
   companyId: string;
   contactId: string;
+  psid: string;
   at: Date;
   payload: Json;
+  result: ApplyResult;
 }
 
 /**

@@ -18,6 +18,7 @@ export enum InboundEventState {
 @Index(['pageId', 'dedupeKey'], { unique: true })
 @Index('IDX_inbound_events_pending', { synchronize: false })
 @Index('IDX_inbound_events_pending_age', { synchronize: false })
+@Index(['receivedAt'])
 export class InboundEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id!: string;

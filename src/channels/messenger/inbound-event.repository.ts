@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '../../database/sql';
 import { InboundEventState } from './inbound-event.entity';
 import { type EventKind, type ParsedEvent } from './messenger-events';
 
@@ -10,6 +11,7 @@ export interface PendingEvent {
   standby: boolean;
   payload: Record<string, unknown>;
   occurredAt: Date;
+  receivedAt: Date;
 }
 
 /**
@@ -42,18 +44,19 @@ export class InboundEventRepository {
 
   /**
    * Serialises one conversation across every worker process, for this transaction only. It
-   * waits (briefly: the holder is applying a handful of events) rather than failing, so a burst
-   * in one conversation is applied by whichever job gets the lock first and the rest find
-   * nothing left; past the timeout PostgreSQL raises 55P03 and the job is retried.
+   * waits (briefly: the holder is applying a handful of events) rather than failing; past
+   * the timeout PostgreSQL raises 55P03, a transient error, and the job is retried. The
+   * timeout covers this wait only: row locks later in the transaction wait normally.
    */
   async lockConversation(manager: EntityManager, pageId: string, conversation: string): Promise<void> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
     await manager.query(`SELECT pg_advisory_xact_lock(hashtext('inbound'), hashtext($1 || ':' || $2))`, [pageId, conversation]);
+    await manager.query(`SET LOCAL lock_timeout = 0`);
   }
 
   pending(manager: EntityManager, pageId: string, conversation: string, limit: number): Promise<PendingEvent[]> {
     return manager.query(
-      `SELECT id, kind, standby, payload, occurred_at AS "occurredAt" FROM inbound_events
+      `SELECT id, kind, standby, payload, occurred_at AS "occurredAt", received_at AS "receivedAt" FROM inbound_events
        WHERE page_id = $1 AND conversation = $2 AND state = 'pending'
        ORDER BY occurred_at, id LIMIT $3`,
       [pageId, conversation, limit],
@@ -72,5 +75,18 @@ export class InboundEventRepository {
        LIMIT $2`,
       [ageMs, limit],
     );
+  }
+
+  /**
+   * Housekeeping across companies: raw events keep customer data, and Meta stops retrying after
+   * 36 hours, so finished events older than the retention go, with reactions or edits whose
+   * message never came.
+   */
+  async pruneFinished(olderThanMs: number): Promise<number> {
+    const events = returnedRows<unknown>(
+      await this.dataSource.query(`DELETE FROM inbound_events WHERE state <> 'pending' AND received_at < now() - make_interval(secs => $1::double precision / 1000) RETURNING 1`, [olderThanMs]),
+    );
+    await this.dataSource.query(`DELETE FROM message_mutations WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)`, [olderThanMs]);
+    return events.length;
   }
 }

@@ -1,21 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { MetricsService } from '../../common/metrics/metrics.service';
+import { isTransientDatabaseError } from '../../database/pg-errors';
 import { JobName, type JobData, type JobOutcome } from '../../jobs/job.catalogue';
 import { JobsService } from '../../jobs/jobs.service';
 import { OnJob } from '../../jobs/on-job.decorator';
+import { type Channel } from '../channel.entity';
 import { ChannelRepository } from '../channel.repository';
 import { InboundEventState } from './inbound-event.entity';
-import { InboundEventRepository } from './inbound-event.repository';
+import { InboundEventRepository, type PendingEvent } from './inbound-event.repository';
 import { InboundApplier } from './inbound-applier.service';
 
-const BATCH = 200;
+/** Below PostgreSQL's 64 cached subtransactions per backend: one savepoint per event. */
+const BATCH = 50;
 
 /**
  * Applies a conversation's pending events in Meta's order, under a transaction-scoped
  * advisory lock, so conversations run in parallel but each one runs serially. An event and
  * its effects commit together: a crash replays nothing twice and loses nothing.
+ *
+ * Errors split two ways. A transient one (lock or statement timeout, deadlock, serialization,
+ * connection loss) rolls the whole batch back and is rethrown, so BullMQ retries it and the
+ * sweeper backs that up. Anything else is the event's own fault and would fail again: that
+ * event alone is parked as `failed`, with its error, and the conversation moves on.
  */
 @Injectable()
 export class InboundProcessor {
@@ -32,6 +40,17 @@ export class InboundProcessor {
 
   @OnJob(JobName.ProcessConversation)
   async process({ pageId, conversation }: JobData<JobName.ProcessConversation>): Promise<JobOutcome> {
+    let total = 0;
+    // Until nothing is left, so a long conversation backlog needs no chain of jobs.
+    for (;;) {
+      const applied = await this.applyBatch(pageId, conversation);
+      total += applied;
+      if (applied === 0) return total > 0 ? 'done' : 'skipped';
+    }
+  }
+
+  /** One transaction; it commits early after opening a ticket, so the company's number lock is held briefly. */
+  private async applyBatch(pageId: string, conversation: string): Promise<number> {
     const newContacts: Array<{ companyId: string; contactId: string }> = [];
     const runner = this.dataSource.createQueryRunner();
     let handled = 0;
@@ -40,27 +59,18 @@ export class InboundProcessor {
       const manager = runner.manager;
       await this.events.lockConversation(manager, pageId, conversation);
       const pending = await this.events.pending(manager, pageId, conversation, BATCH);
-      handled = pending.length;
-      const channel = pending.length > 0 ? await this.channels.findConnectedByPage(pageId, manager) : null;
+      // Route by who held the Page when Meta's event was received, not by who holds it now.
+      const channels = pending.length > 0 ? await this.channels.historyOfPage(pageId, manager) : [];
       for (const event of pending) {
+        handled++;
+        const channel = channelAt(channels, event.receivedAt);
         if (!channel) {
           await this.events.finish(manager, event.id, InboundEventState.Ignored, null, 'unknown_page');
           this.metrics.inboundEvent(event.kind, 'ignored');
           continue;
         }
-        await runner.query('SAVEPOINT inbound_event');
-        try {
-          const result = await this.applier.apply(manager, channel, conversation, event);
-          if (result.newContactId) newContacts.push({ companyId: channel.companyId, contactId: result.newContactId });
-          await this.events.finish(manager, event.id, InboundEventState.Processed, channel.companyId);
-          this.metrics.inboundEvent(event.kind, 'processed');
-        } catch (error) {
-          // One bad event must not hold back the rest of the conversation: park it with its error.
-          await runner.query('ROLLBACK TO SAVEPOINT inbound_event');
-          this.logger.error({ err: error, eventId: event.id, kind: event.kind }, 'Inbound event failed');
-          await this.events.finish(manager, event.id, InboundEventState.Failed, channel.companyId, (error as Error).message);
-          this.metrics.inboundEvent(event.kind, 'failed');
-        }
+        const opened = await this.applyOne(runner, channel, conversation, event, newContacts);
+        if (opened) break;
       }
       await runner.commitTransaction();
     } catch (error) {
@@ -70,7 +80,31 @@ export class InboundProcessor {
       await runner.release();
     }
     await this.jobs.enqueueMany(JobName.FetchProfile, newContacts);
-    if (handled === BATCH) await this.jobs.enqueue(JobName.ProcessConversation, { pageId, conversation });
-    return handled > 0 ? 'done' : 'skipped';
+    return handled;
   }
+
+  /** Returns true when the event opened a ticket. */
+  private async applyOne(runner: QueryRunner, channel: Channel, conversation: string, event: PendingEvent, newContacts: Array<{ companyId: string; contactId: string }>): Promise<boolean> {
+    await runner.query('SAVEPOINT inbound_event');
+    try {
+      const result = await this.applier.apply(runner.manager, channel, conversation, event);
+      if (result.newContactId) newContacts.push({ companyId: channel.companyId, contactId: result.newContactId });
+      await this.events.finish(runner.manager, event.id, InboundEventState.Processed, channel.companyId);
+      await runner.query('RELEASE SAVEPOINT inbound_event');
+      this.metrics.inboundEvent(event.kind, 'processed');
+      return result.openedTicket === true;
+    } catch (error) {
+      if (isTransientDatabaseError(error)) throw error;
+      await runner.query('ROLLBACK TO SAVEPOINT inbound_event');
+      this.logger.error({ err: error, eventId: event.id, kind: event.kind }, 'Inbound event failed');
+      await this.events.finish(runner.manager, event.id, InboundEventState.Failed, channel.companyId, (error as Error).message);
+      this.metrics.inboundEvent(event.kind, 'failed');
+      return false;
+    }
+  }
+}
+
+function channelAt(channels: Channel[], receivedAt: Date): Channel | undefined {
+  const at = new Date(receivedAt).getTime();
+  return channels.find((c) => c.createdAt.getTime() <= at && (c.disconnectedAt === null || c.disconnectedAt.getTime() > at));
 }

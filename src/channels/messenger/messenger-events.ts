@@ -39,11 +39,25 @@ function cleanDeep(value: unknown): unknown {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** Page ids, PSIDs and user_refs: strings or numbers, as long as the columns that keep them. */
+const ID = /^[\w.:-]{1,64}$/;
 const idOf = (party: unknown): string | undefined => {
   if (!isRecord(party)) return undefined;
-  const id = party.id ?? party.user_ref;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : typeof id === 'number' ? String(id) : undefined;
+  const raw = party.id ?? party.user_ref;
+  const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+  return typeof id === 'string' && ID.test(id) ? id : undefined;
 };
+
+/** Meta's timestamps are epoch milliseconds; anything outside 2010..tomorrow is not one. */
+const EARLIEST = Date.UTC(2010, 0, 1);
+const validTime = (value: unknown, now: number): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= EARLIEST && value <= now + 86_400_000 ? value : undefined;
+
+function midOf(item: Record<string, unknown>): string | undefined {
+  const raw = isRecord(item.message) ? item.message.mid : isRecord(item.postback) ? item.postback.mid : undefined;
+  const mid = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+  return typeof mid === 'string' && mid.length > 0 ? mid : undefined;
+}
 
 /** The event's kind, or for unknown events the key Meta used (for logs). */
 function kindOf(item: Record<string, unknown>): string {
@@ -57,13 +71,14 @@ function kindOf(item: Record<string, unknown>): string {
  * Splits one webhook POST into events, one per messaging[] or standby[] item, across all
  * the Pages it carries. Anything unusable is reported, not thrown: Meta must still get its 200.
  */
-export function parseMessengerBatch(body: unknown): { events: ParsedEvent[]; skipped: SkippedItem[] } {
+export function parseMessengerBatch(body: unknown, now = Date.now()): { events: ParsedEvent[]; skipped: SkippedItem[] } {
   const events: ParsedEvent[] = [];
   const skipped: SkippedItem[] = [];
   if (!isRecord(body) || body.object !== 'page' || !Array.isArray(body.entry)) return { events, skipped: [{ reason: 'not_a_page_object' }] };
 
   for (const entry of body.entry) {
     const pageId = isRecord(entry) ? idOf({ id: entry.id }) : undefined;
+    const entryTime = isRecord(entry) ? validTime(entry.time, now) : undefined;
     if (!isRecord(entry) || !pageId) {
       skipped.push({ reason: 'malformed_entry' });
       continue;
@@ -85,20 +100,18 @@ export function parseMessengerBatch(body: unknown): { events: ParsedEvent[]; ski
           skipped.push({ reason: 'unknown_kind', pageId, kind: kind.slice(0, 40) });
           continue;
         }
-        // In echoes the Page is the sender and the customer the recipient.
-        const conversation = kind === 'echo' ? idOf(raw.recipient) : idOf(raw.sender);
-        const timestamp = typeof raw.timestamp === 'number' ? raw.timestamp : Number(entry.time);
-        if (!conversation || !Number.isFinite(timestamp)) {
+        // In echoes the Page is the sender and the customer the recipient; a checkbox-plugin
+        // opt-in has no sender at all, only the user_ref inside the opt-in.
+        const conversation = kind === 'echo' ? idOf(raw.recipient) : (idOf(raw.sender) ?? (kind === 'optin' ? idOf({ user_ref: (raw.optin as Record<string, unknown>).user_ref }) : undefined));
+        const mid = midOf(raw);
+        if (!conversation || (mid !== undefined && mid.length > 200)) {
           skipped.push({ reason: 'malformed_event', pageId, kind });
           continue;
         }
-        const item = cleanDeep(raw) as Record<string, unknown>;
-        const mid = isRecord(item.message) ? item.message.mid : isRecord(item.postback) ? item.postback.mid : undefined;
-        const dedupeKey =
-          typeof mid === 'string' && mid.length > 0 && mid.length <= 200
-            ? `${kind === 'postback' ? 'p' : 'm'}:${mid}`
-            : `h:${createHash('sha256').update(JSON.stringify(raw)).digest('base64url')}`;
-        events.push({ pageId, conversation, dedupeKey, kind: kind as EventKind, standby, occurredAt: new Date(timestamp), payload: item });
+        // A missing or absurd timestamp must not lose the message: the entry's time, else now.
+        const timestamp = validTime(raw.timestamp, now) ?? entryTime ?? now;
+        const dedupeKey = mid ? `${kind === 'postback' ? 'p' : 'm'}:${mid}` : `h:${createHash('sha256').update(JSON.stringify(raw)).digest('base64url')}`;
+        events.push({ pageId, conversation, dedupeKey, kind: kind as EventKind, standby, occurredAt: new Date(timestamp), payload: cleanDeep(raw) as Record<string, unknown> });
       }
     }
   }

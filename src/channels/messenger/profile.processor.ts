@@ -9,6 +9,9 @@ import { OnJob } from '../../jobs/on-job.decorator';
 import { ProfileState } from '../../contacts/contact.entity';
 import { ContactRepository } from '../../contacts/contact.repository';
 
+/** Meta's rate limits and temporary failures: worth another try later. */
+const RETRYABLE_GRAPH_CODES = new Set([1, 2, 4, 17, 32, 613, 1200, 80001, 80006]);
+
 /**
  * Names and pictures come from Graph after the message is stored: a slow or failing profile
  * lookup never delays ingestion, and a failure leaves the placeholder name.
@@ -42,12 +45,15 @@ export class ProfileProcessor {
       return 'done';
     } catch (error) {
       if (error instanceof ChannelUnavailableError) return 'skipped';
-      if (error instanceof GraphError) {
+      if (error instanceof GraphError && !RETRYABLE_GRAPH_CODES.has(error.code ?? -1)) {
         await this.channelsService.recordGraphRefusal(companyId, channel.id, error);
+        // A refused token says nothing about the person: the profile stays pending for later.
+        if (error.tokenInvalid || error.pageRestricted) return 'skipped';
         this.logger.warn({ companyId, contactId, code: error.code, subcode: error.subcode }, 'Profile lookup refused; keeping the placeholder name');
         await this.contacts.setProfile(companyId, contactId, null);
         return 'done';
       }
+      // Rate limits, temporary Graph failures and timeouts: BullMQ retries with backoff.
       throw error;
     }
   }

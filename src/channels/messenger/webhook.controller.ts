@@ -7,9 +7,11 @@ import { APP_CONFIG } from '../../config/config.module';
 import { Public } from '../../common/auth/auth.decorators';
 import { AppException } from '../../common/errors/app.exception';
 import { type IngestResult, InboundService } from './inbound.service';
+import { assertDepth } from '../../common/http/json-body';
 import { verifyMetaSignature } from './webhook-signature';
 
-export const WEBHOOK_PATH = '/webhooks/messenger';
+/** Far deeper than any Meta payload, far shallower than what would exhaust the stack. */
+const WEBHOOK_MAX_DEPTH = 256;
 
 /** Meta's side door: no bearer auth, the app secret's signature instead. */
 @ApiExcludeController()
@@ -46,7 +48,10 @@ export class WebhookController {
     }
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      const text = raw.toString('utf8');
+      // Meta's payloads are a few levels deep; a very deep one is unusable, not a reason to crash.
+      assertDepth(text, WEBHOOK_MAX_DEPTH);
+      body = JSON.parse(text);
     } catch {
       body = undefined;
     }

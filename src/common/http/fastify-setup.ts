@@ -28,6 +28,8 @@ export function startDraining(fastify: FastifyInstance): void {
 const RAW_ROUTES = new Set(['/webhooks/messenger']);
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Meta batches up to 1,000 updates in one POST: more than an API body, and refusing it means endless retries. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Errors Fastify answers itself, before any route runs (a malformed URL, say), in the one error shape. */
@@ -54,7 +56,7 @@ export function fastifyOptions(trustProxy: boolean) {
   return {
     frameworkErrors,
     clientErrorHandler,
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
     trustProxy,
     requestIdHeader: false as const,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }): string => {
@@ -84,13 +86,14 @@ export function configureFastify(fastify: FastifyInstance): void {
   });
 
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (request: FastifyRequest, body: Buffer, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (request: FastifyRequest, body: Buffer, done) => {
     try {
       const charset = /;\s*charset=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2];
       if (charset && !/^utf-?8$/i.test(charset)) return done(unsupportedCharset(), undefined);
       request.rawBody = body;
       // Signed routes must check the signature over these bytes before anything parses them.
       if (RAW_ROUTES.has(request.routeOptions.url ?? '')) return done(null, undefined);
+      if (body.length > BODY_LIMIT_BYTES) return done(new AppException(HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PayloadTooLarge, 'Request body is larger than 1 MiB'), undefined);
       done(null, parseJsonBody(body));
     } catch (error) {
       done(error as Error, undefined);
