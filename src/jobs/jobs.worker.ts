@@ -36,6 +36,10 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
         connection,
         prefix: this.config.redis.prefix,
         concurrency: this.config.workerConcurrency,
+        // A worker that died holds its jobs (and their deduplication keys) until the lock
+        // expires: keep that short so another worker takes over within seconds, not a minute.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
       });
       worker.on('error', (error) => this.logger.warn({ err: error, queue }, 'Worker error'));
       worker.on('failed', (job, error) => this.logger.warn({ err: error, queue, jobId: job?.id, job: job?.name }, 'Job attempt failed'));

@@ -14,6 +14,13 @@ export class MessageMutationRepository {
     await manager.query(`INSERT INTO message_mutations (company_id, page_id, mid, event) VALUES ($1, $2, $3, $4)`, [companyId, pageId, mid, JSON.stringify(event)]);
   }
 
+  /** What waited for any of these messages, oldest first; none in the common case, in one statement. */
+  async takeMany(manager: EntityManager, companyId: string, pageId: string, mids: string[]): Promise<PendingMutation[]> {
+    if (mids.length === 0) return [];
+    const result: unknown = await manager.query(`DELETE FROM message_mutations WHERE company_id = $1 AND page_id = $2 AND mid = ANY($3::varchar[]) RETURNING id, event`, [companyId, pageId, mids]);
+    return returnedRows<PendingMutation>(result).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
   /** Removes and returns what waited for this message, oldest first. */
   async take(manager: EntityManager, companyId: string, pageId: string, mid: string): Promise<PendingMutation[]> {
     const result: unknown = await manager.query(

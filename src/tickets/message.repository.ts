@@ -36,6 +36,19 @@ export class MessageRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** Many messages in one statement; returns the mids that were new (duplicates are skipped). */
+  async insertMany(manager: EntityManager, rows: NewMessage[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const col = <K extends keyof NewMessage>(key: K) => rows.map((row) => row[key]);
+    const inserted: unknown = await manager.query(
+      `INSERT INTO messages (company_id, ticket_id, contact_id, channel_id, page_id, mid, direction, kind, text, content, sent_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::varchar[], $6::varchar[], $7::message_direction[], $8::message_kind[], $9::text[], $10::jsonb[], $11::timestamptz[])
+       ON CONFLICT (page_id, mid) DO NOTHING RETURNING mid`,
+      [col('companyId'), col('ticketId'), col('contactId'), col('channelId'), col('pageId'), col('mid'), col('direction'), col('kind'), col('text'), rows.map((r) => JSON.stringify(r.content)), rows.map((r) => r.sentAt.toISOString())],
+    );
+    return returnedRows<{ mid: string }>(inserted).map((row) => row.mid);
+  }
+
   /** Our own outbound message, named in an echo's metadata, gets Meta's mid: confirmed, not duplicated. */
   async confirmOutbound(manager: EntityManager, companyId: string, id: string, mid: string): Promise<boolean> {
     const rows = returnedRows<unknown>(await manager.query(`UPDATE messages SET mid = $3 WHERE company_id = $1 AND id = $2 AND direction = 'outbound' AND (mid IS NULL OR mid = $3) RETURNING id`, [companyId, id, mid]));

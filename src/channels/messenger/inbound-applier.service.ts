@@ -106,20 +106,59 @@ export class InboundApplier {
   }
 
   private async customerMessage(ctx: Ctx): Promise<void> {
-    const message = obj(ctx.payload.message);
-    const text = str(message.text);
-    const attachments = dedupeStickers(Array.isArray(message.attachments) ? message.attachments.map(obj) : []);
-    const content: Json = {};
-    if (attachments.length > 0) content.attachments = attachments;
-    if (message.quick_reply) content.quickReply = obj(message.quick_reply);
-    if (message.reply_to) content.replyTo = obj(message.reply_to);
-    const mid = id(message.mid);
-    if (!mid) return;
-    const subject = text ?? (attachments.length > 0 ? `[${String(attachments[0].type)}]` : '[message]');
-    const inserted = await this.inbound(ctx, mid, text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text, text, content, subject);
-    if (inserted && text !== null && this.stopWords.has(normalizeStopWord(text))) {
-      await this.consents.optOut(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, 'stop_word', ctx.at);
+    const message = readCustomerMessage(ctx.payload);
+    if (!message) return;
+    const inserted = await this.inbound(ctx, message.mid, message.kind, message.text, message.content, message.subject);
+    if (inserted && this.isStopWord(message.text)) await this.consents.optOut(ctx.manager, ctx.companyId, ctx.channel.id, ctx.contactId, 'stop_word', ctx.at);
+  }
+
+  private isStopWord(text: string | null): boolean {
+    return text !== null && this.stopWords.has(normalizeStopWord(text));
+  }
+
+  /**
+   * The common case, a run of plain customer messages in one conversation, in a handful of
+   * statements for the whole run instead of several per message: one contact upsert, one
+   * threading decision, one multi-row insert, one ticket update. The result is the same as
+   * applying them one by one: they all thread into the ticket the first one lands in.
+   */
+  async applyMessageRun(manager: EntityManager, channel: Channel, psid: string, events: PendingEvent[]): Promise<ApplyResult> {
+    const parsed = events.map((event) => ({ event, at: new Date(event.occurredAt), message: readCustomerMessage(event.payload) }));
+    const messages = parsed.filter((p): p is typeof p & { message: CustomerMessage } => p.message !== null);
+    const latestAt = new Date(Math.max(...parsed.map((p) => p.at.getTime())));
+    const contact = await this.contacts.upsertSighting(manager, { companyId: channel.companyId, channelId: channel.id, psid, interactionAt: latestAt, standby: events[events.length - 1].standby });
+    const result: ApplyResult = contact.created ? { newContactId: contact.id } : {};
+    if (messages.length === 0) return result;
+    const first = messages[0];
+    const ctx: Ctx = { manager, channel, companyId: channel.companyId, contactId: contact.id, psid, at: first.at, payload: first.event.payload, result };
+    const ticketId = await this.threadFor(ctx, first.message.subject);
+    const inserted = new Set(
+      await this.messages.insertMany(
+        manager,
+        messages.map(({ message, at }) => ({
+          companyId: channel.companyId,
+          ticketId,
+          contactId: contact.id,
+          channelId: channel.id,
+          pageId: channel.pageId,
+          mid: message.mid,
+          direction: MessageDirection.Inbound,
+          kind: message.kind,
+          text: message.text,
+          content: message.content,
+          sentAt: at,
+        })),
+      ),
+    );
+    const landed = messages.filter((m) => inserted.has(m.message.mid));
+    if (landed.length === 0) return result;
+    await this.tickets.touchCustomerMessage(manager, channel.companyId, ticketId, new Date(Math.max(...landed.map((m) => m.at.getTime()))));
+    for (const waiting of await this.mutations.takeMany(manager, channel.companyId, channel.pageId, [...inserted])) {
+      await this.mutate(manager, channel.companyId, channel.pageId, waiting.event, latestAt);
     }
+    const stop = landed.find((m) => this.isStopWord(m.message.text));
+    if (stop) await this.consents.optOut(manager, channel.companyId, channel.id, contact.id, 'stop_word', stop.at);
+    return result;
   }
 
   private async postback(ctx: Ctx): Promise<void> {
@@ -258,6 +297,34 @@ interface Ctx {
   at: Date;
   payload: Json;
   result: ApplyResult;
+}
+
+interface CustomerMessage {
+  mid: string;
+  kind: MessageKind;
+  text: string | null;
+  content: Json;
+  subject: string;
+}
+
+/** A customer message as we store it: text, de-duplicated attachments, quick reply, quote. */
+function readCustomerMessage(payload: Json): CustomerMessage | null {
+  const message = obj(payload.message);
+  const mid = id(message.mid);
+  if (!mid) return null;
+  const text = str(message.text);
+  const attachments = dedupeStickers(Array.isArray(message.attachments) ? message.attachments.map(obj) : []);
+  const content: Json = {};
+  if (attachments.length > 0) content.attachments = attachments;
+  if (message.quick_reply) content.quickReply = obj(message.quick_reply);
+  if (message.reply_to) content.replyTo = obj(message.reply_to);
+  return {
+    mid,
+    kind: text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text,
+    text,
+    content,
+    subject: text ?? (attachments.length > 0 ? `[${String(attachments[0].type)}]` : '[message]'),
+  };
 }
 
 /**

@@ -63,6 +63,10 @@ export class InboundEventRepository {
     );
   }
 
+  async finishMany(manager: EntityManager, ids: string[], state: InboundEventState, companyId: string | null): Promise<void> {
+    await manager.query(`UPDATE inbound_events SET state = $2, company_id = $3, processed_at = now() WHERE id = ANY($1::bigint[])`, [ids, state, companyId]);
+  }
+
   async finish(manager: EntityManager, id: string, state: InboundEventState, companyId: string | null, error: string | null = null): Promise<void> {
     await manager.query(`UPDATE inbound_events SET state = $2, company_id = $3, error = $4, processed_at = now() WHERE id = $1`, [id, state, companyId, error?.slice(0, 500) ?? null]);
   }

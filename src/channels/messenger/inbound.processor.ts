@@ -61,15 +61,20 @@ export class InboundProcessor {
       const pending = await this.events.pending(manager, pageId, conversation, BATCH);
       // Route by who held the Page when Meta's event was received, not by who holds it now.
       const channels = pending.length > 0 ? await this.channels.historyOfPage(pageId, manager) : [];
-      for (const event of pending) {
-        handled++;
+      for (let i = 0; i < pending.length; ) {
+        const event = pending[i];
         const channel = channelAt(channels, event.receivedAt);
         if (!channel) {
           await this.events.finish(manager, event.id, InboundEventState.Ignored, null, 'unknown_page');
           this.metrics.inboundEvent(event.kind, 'ignored');
+          handled++;
+          i++;
           continue;
         }
-        const opened = await this.applyOne(runner, channel, conversation, event, newContacts);
+        const run = messageRun(pending, i, channel, channels);
+        const opened = run.length > 1 ? await this.applyRun(runner, channel, conversation, run, newContacts) : await this.applyOne(runner, channel, conversation, event, newContacts);
+        handled += Math.max(run.length, 1);
+        i += Math.max(run.length, 1);
         if (opened) break;
       }
       await runner.commitTransaction();
@@ -81,6 +86,28 @@ export class InboundProcessor {
     }
     await this.jobs.enqueueMany(JobName.FetchProfile, newContacts);
     return handled;
+  }
+
+  /**
+   * A run of customer messages in a few statements. If the run fails for a reason of its own,
+   * it is rolled back and applied event by event, so only the bad event is parked.
+   */
+  private async applyRun(runner: QueryRunner, channel: Channel, conversation: string, run: PendingEvent[], newContacts: Array<{ companyId: string; contactId: string }>): Promise<boolean> {
+    await runner.query('SAVEPOINT inbound_run');
+    try {
+      const result = await this.applier.applyMessageRun(runner.manager, channel, conversation, run);
+      if (result.newContactId) newContacts.push({ companyId: channel.companyId, contactId: result.newContactId });
+      await this.events.finishMany(runner.manager, run.map((event) => event.id), InboundEventState.Processed, channel.companyId);
+      await runner.query('RELEASE SAVEPOINT inbound_run');
+      for (const event of run) this.metrics.inboundEvent(event.kind, 'processed');
+      return result.openedTicket === true;
+    } catch (error) {
+      if (isTransientDatabaseError(error)) throw error;
+      await runner.query('ROLLBACK TO SAVEPOINT inbound_run');
+      let opened = false;
+      for (const event of run) opened = (await this.applyOne(runner, channel, conversation, event, newContacts)) || opened;
+      return opened;
+    }
   }
 
   /** Returns true when the event opened a ticket. */
@@ -102,6 +129,13 @@ export class InboundProcessor {
       return false;
     }
   }
+}
+
+/** Consecutive customer messages from index `from`, all routed to the same channel. */
+function messageRun(pending: PendingEvent[], from: number, channel: Channel, channels: Channel[]): PendingEvent[] {
+  const run: PendingEvent[] = [];
+  for (let i = from; i < pending.length && pending[i].kind === 'message' && channelAt(channels, pending[i].receivedAt) === channel; i++) run.push(pending[i]);
+  return run;
 }
 
 function channelAt(channels: Channel[], receivedAt: Date): Channel | undefined {
