@@ -109,8 +109,17 @@ describe('Messenger channels', () => {
         cursor = next;
         for (const k of keys) {
           const type = await redis.type(k);
-          const value = type === 'hash' ? JSON.stringify(await redis.hgetall(k)) : type === 'string' ? await redis.get(k) : type === 'list' ? JSON.stringify(await redis.lrange(k, 0, -1)) : '';
-          assert.ok(!k.includes(page.token) && !(value ?? '').includes(page.token), `Redis key ${k}`);
+          const readers: Record<string, () => Promise<unknown>> = {
+            hash: () => redis.hgetall(k),
+            string: () => redis.get(k),
+            list: () => redis.lrange(k, 0, -1),
+            set: () => redis.smembers(k),
+            zset: () => redis.zrange(k, 0, -1, 'WITHSCORES'),
+            stream: () => redis.xrange(k, '-', '+'),
+          };
+          assert.ok(readers[type], `a Redis key of an unread type: ${type}`);
+          const value = JSON.stringify(await readers[type]());
+          assert.ok(!k.includes(page.token) && !value.includes(page.token), `Redis key ${k}`);
         }
       } while (cursor !== '0');
     } finally {
@@ -147,7 +156,7 @@ describe('Messenger channels', () => {
     const company = await signupCompany(h.http);
     const page = await connectPage(h, sim, company.adminToken);
     sim.revokeToken(page.token);
-    await customerWrites(h, driverFor(h), page, 'are you there?');
+    const { contactId } = await customerWrites(h, driverFor(h), page, 'are you there?');
     await waitFor(async () => (await h.http.get(`/v1/channels/${page.channelId}`, { token: company.adminToken })).body.status === 'needs_reauth', 'needs_reauth');
     const parked = await h.http.get(`/v1/channels/${page.channelId}`, { token: company.adminToken });
     assert.match(parked.body.statusReason, /190/);
@@ -163,6 +172,8 @@ describe('Messenger channels', () => {
     assert.equal(fixed.body.status, 'active');
     assert.equal(fixed.body.statusReason, null);
     assert.equal(fixed.body.tokenMask, `${fresh.slice(0, 4)}…${fresh.slice(-4)}`);
+    // The profile that could not be fetched with the dead token is fetched now, by the sweeper.
+    await waitFor(async () => (await h.db.query('SELECT profile_state FROM contacts WHERE id = $1', [contactId])).rows[0].profile_state === 'fetched', 'profile fetched after the token was replaced', 1200);
   });
 
   it('a token check records the channel health: 190 is needs_reauth, 10/1893063 restricted, success active', async () => {

@@ -48,6 +48,20 @@ export class ContactRepository {
     await manager.query(`UPDATE contacts SET thread_owner_app_id = $3, updated_at = now() WHERE company_id = $1 AND id = $2`, [companyId, id, appId]);
   }
 
+  /**
+   * Housekeeping across companies: contacts whose profile fetch never ran (its job was lost
+   * with Redis, or the channel needed a new token then).
+   */
+  pendingProfiles(olderThanMs: number, limit: number): Promise<Array<{ companyId: string; contactId: string }>> {
+    return this.contacts.query(
+      `SELECT c.company_id AS "companyId", c.id AS "contactId" FROM contacts c JOIN channels ch ON ch.id = c.channel_id
+       WHERE c.profile_state = 'pending' AND ch.status = 'active' AND ch.disconnected_at IS NULL
+         AND c.created_at < now() - make_interval(secs => $1::double precision / 1000)
+       LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  }
+
   findById(companyId: string, id: string): Promise<Contact | null> {
     return this.contacts.findOneBy({ companyId, id });
   }

@@ -40,6 +40,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
  */
 export const JOB_OPTIONS: { [N in JobName]?: (data: JobPayloads[N]) => JobsOptions } = {
   [JobName.ProcessConversation]: ({ pageId, conversation }) => ({ deduplication: { id: `conversation_${pageId}_${conversation}`, keepLastIfActive: true } }),
+  // The sweeper asks again for every contact still pending: one job per contact at a time.
+  [JobName.FetchProfile]: ({ contactId }) => ({ deduplication: { id: `profile_${contactId}` } }),
 };
 
 /** What a handler reports: `skipped` means the job was stale or had nothing to do. */

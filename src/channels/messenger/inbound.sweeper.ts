@@ -3,6 +3,7 @@ import { type AppConfig, runsWorkers } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { JobName, RECURRING_JOBS } from '../../jobs/job.catalogue';
 import { JobsService } from '../../jobs/jobs.service';
+import { ContactRepository } from '../../contacts/contact.repository';
 import { InboundEventRepository } from './inbound-event.repository';
 
 /**
@@ -10,7 +11,7 @@ import { InboundEventRepository } from './inbound-event.repository';
  * worker process, re-enqueues conversations whose pending events lost their job (a Redis
  * restart or FLUSHALL, a crash between commit and enqueue). It is a timer, not a BullMQ
  * repeatable job, precisely so that it survives Redis losing everything; it also puts the
- * recurring jobs back for the same reason.
+ * recurring jobs back for the same reason, and retries profile fetches that never ran.
  */
 @Injectable()
 export class InboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -22,6 +23,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: InboundEventRepository,
     private readonly jobs: JobsService,
+    private readonly contacts: ContactRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,6 +44,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   async sweep(): Promise<number> {
     const stalled = await this.events.stalledConversations(this.config.inbound.sweepAgeMs, 1_000);
     await this.jobs.enqueueMany(JobName.ProcessConversation, stalled);
+    await this.jobs.enqueueMany(JobName.FetchProfile, await this.contacts.pendingProfiles(this.config.inbound.sweepAgeMs, 200));
     for (const { name, everyMs } of RECURRING_JOBS) await this.jobs.schedule(name, {}, everyMs);
     if (stalled.length > 0) this.logger.log({ conversations: stalled.length }, 'Re-enqueued stalled inbound conversations');
     return stalled.length;
