@@ -12,6 +12,7 @@ import { InboundEvent } from './messenger/inbound-event.entity';
 import { InboundEventRepository } from './messenger/inbound-event.repository';
 import { InboundProcessor } from './messenger/inbound.processor';
 import { InboundService } from './messenger/inbound.service';
+import { InboundWriter } from './messenger/inbound-writer';
 import { InboundSweeper } from './messenger/inbound.sweeper';
 import { InboundRetentionProcessor } from './messenger/inbound-retention.processor';
 import { ProfileProcessor } from './messenger/profile.processor';
@@ -26,6 +27,7 @@ import { ProfileProcessor } from './messenger/profile.processor';
     GraphClient,
     InboundEventRepository,
     InboundService,
+    InboundWriter,
     InboundApplier,
     InboundProcessor,
     InboundSweeper,

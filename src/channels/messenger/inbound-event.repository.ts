@@ -23,13 +23,13 @@ export class InboundEventRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** One statement for the whole POST; replays hit the unique (page_id, dedupe_key) and vanish. */
-  async insertNew(events: ParsedEvent[]): Promise<Array<{ pageId: string; conversation: string }>> {
+  async insertNew(events: ParsedEvent[]): Promise<Array<{ pageId: string; conversation: string; dedupeKey: string }>> {
     if (events.length === 0) return [];
     return this.dataSource.query(
       `INSERT INTO inbound_events (page_id, conversation, dedupe_key, kind, standby, payload, occurred_at)
        SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::boolean[], $6::jsonb[], $7::timestamptz[])
        ON CONFLICT (page_id, dedupe_key) DO NOTHING
-       RETURNING page_id AS "pageId", conversation`,
+       RETURNING page_id AS "pageId", conversation, dedupe_key AS "dedupeKey"`,
       [
         events.map((e) => e.pageId),
         events.map((e) => e.conversation),
