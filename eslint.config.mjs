@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Integration tests read untyped JSON responses and rows; asserting on them is the point.
-    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    files: ['test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
