@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { createApp } from '../src/app.factory';
 import { type AppConfig, loadConfig } from '../src/config/config';
 import { migrate } from '../src/database/migrate';
+import { deleteRedisKeys } from '../test/support/redis';
 import { percentiles, ratio, round, sleep } from './stats';
 
 export { percentiles, ratio, round, sleep };
@@ -104,26 +105,12 @@ export async function createBenchDatabase(label: string): Promise<{ name: string
   return { name, url };
 }
 
-export async function deleteRedisKeys(pattern: string): Promise<number> {
-  const redis = new IORedis(BENCH_REDIS_URL, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
+const deleteBenchRedisKeys = (pattern: string): Promise<number> => deleteRedisKeys(pattern, BENCH_REDIS_URL);
 
 /** A prefix of its own for this run; its keys are deleted at clean-up. */
 export function benchRedisPrefix(label: string): string {
   const prefix = `gb_${BENCH_RUN_ID}_${label}`;
-  onCleanup(`delete Redis keys ${prefix}*`, () => deleteRedisKeys(`${prefix}*`));
+  onCleanup(`delete Redis keys ${prefix}*`, () => deleteBenchRedisKeys(`${prefix}*`));
   return prefix;
 }
 

@@ -1,8 +1,9 @@
 import IORedis from 'ioredis';
 import { TEST_REDIS_URL } from './env';
 
-export async function deleteRedisKeys(pattern: string): Promise<number> {
-  const redis = new IORedis(TEST_REDIS_URL);
+/** Deletes every key matching the pattern (tests and benchmarks clean their own prefix). */
+export async function deleteRedisKeys(pattern: string, url = TEST_REDIS_URL): Promise<number> {
+  const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {
     let cursor = '0';

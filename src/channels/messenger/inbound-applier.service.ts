@@ -175,23 +175,16 @@ export class InboundApplier {
   /** Threads a customer message into the right ticket, then stores it; returns false for a duplicate. */
   private async inbound(ctx: Ctx, mid: string, kind: MessageKind, text: string | null, content: Json, subject: string): Promise<boolean> {
     const ticketId = await this.threadFor(ctx, subject);
-    const id = await this.messages.insert(ctx.manager, {
-      companyId: ctx.companyId,
-      ticketId,
-      contactId: ctx.contactId,
-      channelId: ctx.channel.id,
-      pageId: ctx.channel.pageId,
-      mid,
-      direction: MessageDirection.Inbound,
-      kind,
-      text,
-      content,
-      sentAt: ctx.at,
-    });
+    const id = await this.messages.insert(ctx.manager, { ...this.where(ctx, ticketId), mid, direction: MessageDirection.Inbound, kind, text, content, sentAt: ctx.at });
     if (!id) return false;
     await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
     await this.applyParked(ctx, mid);
     return true;
+  }
+
+  /** Where a message of this conversation belongs. */
+  private where(ctx: Ctx, ticketId: string) {
+    return { companyId: ctx.companyId, ticketId, contactId: ctx.contactId, channelId: ctx.channel.id, pageId: ctx.channel.pageId };
   }
 
   /** Reactions and edits that arrived before this message, whichever side sent it. */
@@ -238,11 +231,7 @@ export class InboundApplier {
     const attachments = Array.isArray(message.attachments) ? message.attachments.map(obj) : [];
     const ticketId = latest?.id ?? (await this.newTicket(ctx, text ?? '[message]', null, null));
     await this.messages.insert(ctx.manager, {
-      companyId: ctx.companyId,
-      ticketId,
-      contactId: ctx.contactId,
-      channelId: ctx.channel.id,
-      pageId: ctx.channel.pageId,
+      ...this.where(ctx, ticketId),
       mid,
       direction: MessageDirection.Outbound,
       kind: text === null && attachments.length > 0 ? MessageKind.Attachments : MessageKind.Text,
