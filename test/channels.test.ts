@@ -190,6 +190,31 @@ describe('Messenger channels', () => {
     assert.equal((await check()).body.status, 'active', 'the token works again: active');
   });
 
+  it("tickets show Meta's reply window, which the channel's Human Agent feature extends", async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const { ticketId, contactId } = await customerWrites(h, driverFor(h), page, 'hello');
+    const windowOf = async () => (await h.http.get(`/v1/tickets/${ticketId}`, { token: company.adminToken })).body.replyWindow;
+    const fresh = await windowOf();
+    assert.equal(fresh.mode, 'standard');
+    const remaining = new Date(fresh.expiresAt).getTime() - Date.now();
+    assert.ok(remaining > 23 * 3600_000 && remaining <= 24 * 3600_000);
+
+    const ago = async (interval: string) => h.db.query(`UPDATE contacts SET last_interaction_at = now() - $2::interval WHERE id = $1`, [contactId, interval]);
+    await ago('25 hours');
+    assert.equal((await windowOf()).mode, 'closed', 'no Human Agent: closed after 24 h');
+    const features = await h.http.patch(`/v1/channels/${page.channelId}`, { token: company.adminToken, body: { features: { humanAgent: true, utilityTemplates: ['shipping_update', 'shipping_update'] } } });
+    assert.equal(features.status, 200);
+    assert.deepEqual(features.body.features, { humanAgent: true, marketingMessages: false, utilityTemplates: ['shipping_update'] });
+    assert.equal((await windowOf()).mode, 'human_agent');
+    await ago('8 days');
+    assert.equal((await windowOf()).mode, 'closed', 'closed after 7 days even with Human Agent');
+    const list = await h.http.get('/v1/tickets', { token: company.adminToken });
+    assert.equal(list.body.data.find((t: { id: string }) => t.id === ticketId).replyWindow.mode, 'closed');
+    const bad = await h.http.patch(`/v1/channels/${page.channelId}`, { token: company.adminToken, body: { features: { humanAgent: 'yes' } } });
+    assert.equal(bad.status, 400);
+  });
+
   it('disconnecting erases the token, frees the Page, and later events are ignored', async () => {
     const company = await signupCompany(h.http);
     const page = await connectPage(h, sim, company.adminToken);

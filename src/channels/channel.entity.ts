@@ -46,6 +46,18 @@ export class Channel extends TenantOwned {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   disconnectedAt!: Date | null;
 
+  /** Meta approved the Human Agent feature for this Page: human replies may go out up to 7 days. */
+  @Column({ type: 'boolean', default: false })
+  humanAgentEnabled!: boolean;
+
+  /** The Page may send paid Marketing Messages to contacts holding an opt-in token. */
+  @Column({ type: 'boolean', default: false })
+  marketingMessagesEnabled!: boolean;
+
+  /** Names of the utility templates Meta approved for this Page (transactional updates outside the window). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  utilityTemplates!: string[];
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

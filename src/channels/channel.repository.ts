@@ -39,7 +39,11 @@ export class ChannelRepository {
     return manager.save(manager.create(Channel, { ...channel, companyId, status: ChannelStatus.Active, statusReason: null, disconnectedAt: null }));
   }
 
-  async update(companyId: string, id: string, patch: Partial<Pick<Channel, 'name' | 'defaultQueueId' | 'accessTokenEnc' | 'tokenMask' | 'status' | 'statusReason'>>): Promise<Channel | null> {
+  async update(
+    companyId: string,
+    id: string,
+    patch: Partial<Pick<Channel, 'name' | 'defaultQueueId' | 'accessTokenEnc' | 'tokenMask' | 'status' | 'statusReason' | 'humanAgentEnabled' | 'marketingMessagesEnabled' | 'utilityTemplates'>>,
+  ): Promise<Channel | null> {
     if (Object.keys(patch).length > 0) await this.channels.update({ companyId, id, disconnectedAt: IsNull() }, patch);
     return this.findById(companyId, id);
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { Optional, Text } from '../common/validation/decorators';
 import { type Channel, ChannelStatus } from './channel.entity';
 
@@ -29,6 +30,36 @@ export class ConnectMessengerDto extends TokenField {
   queueId?: string;
 }
 
+export class ChannelFeaturesDto {
+  @ApiProperty({ description: 'Meta approved Human Agent for this Page: human replies up to 7 days after the customer last wrote' })
+  humanAgent!: boolean;
+
+  @ApiProperty({ description: 'The Page may send paid Marketing Messages to contacts with an opt-in token' })
+  marketingMessages!: boolean;
+
+  @ApiProperty({ type: [String], description: 'Utility templates Meta approved for this Page' })
+  utilityTemplates!: string[];
+}
+
+export class UpdateChannelFeaturesDto {
+  @ApiPropertyOptional()
+  @Optional()
+  @IsBoolean()
+  humanAgent?: boolean;
+
+  @ApiPropertyOptional()
+  @Optional()
+  @IsBoolean()
+  marketingMessages?: boolean;
+
+  @ApiPropertyOptional({ type: [String] })
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^[a-z0-9_]{1,512}$/, { each: true, message: 'each template name must be 1 to 512 of a-z 0-9 _' })
+  utilityTemplates?: string[];
+}
+
 export class UpdateChannelDto {
   @Text({ max: 200, optional: true })
   name?: string;
@@ -37,6 +68,12 @@ export class UpdateChannelDto {
   @Optional()
   @IsUUID()
   defaultQueueId?: string;
+
+  @ApiPropertyOptional({ type: UpdateChannelFeaturesDto, description: 'What Meta enabled for this Page; the sending policy relies on it' })
+  @Optional()
+  @ValidateNested()
+  @Type(() => UpdateChannelFeaturesDto)
+  features?: UpdateChannelFeaturesDto;
 
   @ApiPropertyOptional({ description: 'A replacement Page access token; checked against Facebook, and clears needs_reauth', writeOnly: true })
   @Optional()
@@ -72,6 +109,9 @@ export class ChannelDto {
   @ApiProperty({ example: 'EAAG…1234', description: 'The token itself is never returned' })
   tokenMask!: string;
 
+  @ApiProperty({ type: ChannelFeaturesDto })
+  features!: ChannelFeaturesDto;
+
   @ApiProperty()
   createdAt!: Date;
 }
@@ -85,5 +125,6 @@ export const mapChannel = (channel: Channel): ChannelDto => ({
   status: channel.status,
   statusReason: channel.statusReason,
   tokenMask: channel.tokenMask,
+  features: { humanAgent: channel.humanAgentEnabled, marketingMessages: channel.marketingMessagesEnabled, utilityTemplates: channel.utilityTemplates },
   createdAt: channel.createdAt,
 });

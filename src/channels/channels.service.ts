@@ -71,6 +71,9 @@ export class ChannelsService {
     const patch: Parameters<ChannelRepository['update']>[2] = {};
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.defaultQueueId !== undefined) patch.defaultQueueId = dto.defaultQueueId;
+    if (dto.features?.humanAgent !== undefined) patch.humanAgentEnabled = dto.features.humanAgent;
+    if (dto.features?.marketingMessages !== undefined) patch.marketingMessagesEnabled = dto.features.marketingMessages;
+    if (dto.features?.utilityTemplates !== undefined) patch.utilityTemplates = [...new Set(dto.features.utilityTemplates)];
     if (dto.pageAccessToken !== undefined) {
       await this.verifyPageToken(channel.pageId, dto.pageAccessToken);
       await this.graphCall(() => this.graph.subscribeApp(channel.pageId, dto.pageAccessToken!));

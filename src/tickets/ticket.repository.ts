@@ -71,6 +71,18 @@ export class TicketRepository {
     );
   }
 
+  /** What a ticket's reply window depends on: when its customer last acted, and whether the Page has Human Agent. */
+  async replyClocks(companyId: string, ids: string[]): Promise<Map<string, { lastInteractionAt: Date | null; humanAgentEnabled: boolean }>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; lastInteractionAt: Date | null; humanAgentEnabled: boolean }> = await this.tickets.query(
+      `SELECT t.id, c.last_interaction_at AS "lastInteractionAt", ch.human_agent_enabled AS "humanAgentEnabled"
+       FROM tickets t JOIN contacts c ON c.id = t.contact_id JOIN channels ch ON ch.id = t.channel_id
+       WHERE t.company_id = $1 AND t.id = ANY($2::uuid[])`,
+      [companyId, ids],
+    );
+    return new Map(rows.map(({ id, ...clock }) => [id, clock]));
+  }
+
   findById(companyId: string, id: string): Promise<Ticket | null> {
     return this.tickets.findOneBy({ companyId, id });
   }

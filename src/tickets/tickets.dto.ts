@@ -19,6 +19,14 @@ export class TicketQueryDto extends PageQueryDto {
   queueId?: string;
 }
 
+export class ReplyWindowDto {
+  @ApiProperty({ enum: ['standard', 'human_agent', 'closed'], description: "standard: 24 h after the customer's last action; human_agent: up to 7 days, human replies only, when the Page has Human Agent" })
+  mode!: 'standard' | 'human_agent' | 'closed';
+
+  @ApiProperty({ type: Date, nullable: true, description: 'When the current mode ends (or ended, when closed); null if the customer never wrote' })
+  expiresAt!: Date | null;
+}
+
 export class TicketDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -49,6 +57,9 @@ export class TicketDto {
 
   @ApiProperty({ type: Date, nullable: true })
   lastCustomerMessageAt!: Date | null;
+
+  @ApiProperty({ type: ReplyWindowDto, description: "How long an agent may still answer under Meta's rules" })
+  replyWindow!: ReplyWindowDto;
 
   @ApiProperty()
   createdAt!: Date;
@@ -89,7 +100,7 @@ export class MessageDto {
   readAt!: Date | null;
 }
 
-export const mapTicket = (t: Ticket): TicketDto => ({
+export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => ({
   id: t.id,
   number: t.number,
   status: t.status,
@@ -100,6 +111,7 @@ export const mapTicket = (t: Ticket): TicketDto => ({
   queueId: t.queueId,
   previousTicketId: t.previousTicketId,
   lastCustomerMessageAt: t.lastCustomerMessageAt,
+  replyWindow,
   createdAt: t.createdAt,
 });
 
