@@ -116,6 +116,20 @@ describe('the Messenger webhook', () => {
     assert.equal((await h.db.query('SELECT count(*)::int AS n FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE c.psid = $1', [psid])).rows[0].n, 1);
   });
 
+  it('answers how many events were new, counting each once across concurrent copies', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const twice = textMessage(page.pageId, newPsid(), 'said twice');
+    const [res] = await driverFor(h).post(envelope([entry(page.pageId, [twice, twice])]));
+    assert.deepEqual(JSON.parse(res.body), { stored: 1, duplicates: 1, skipped: 0 });
+    const fresh = envelope([entry(page.pageId, [textMessage(page.pageId, newPsid(), 'sent five times at once')])]);
+    const burst = await driverFor(h).post(fresh, { duplicates: 4, concurrent: true });
+    const answers = burst.map((r) => JSON.parse(r.body) as { stored: number; duplicates: number });
+    assert.equal(answers.reduce((sum, a) => sum + a.stored, 0), 1);
+    assert.equal(answers.reduce((sum, a) => sum + a.duplicates, 0), 4);
+    await waitProcessed(h);
+  });
+
   it('one POST for two Pages of two companies: every kind lands in its company, nothing crosses over', async () => {
     const a = await signupCompany(h.http, 'Shop A');
     const b = await signupCompany(h.http, 'Shop B');

@@ -18,7 +18,9 @@ export function isForeignKeyViolation(error: unknown): boolean {
  * (a connection that died under us).
  */
 export function isTransientDatabaseError(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return error instanceof Error && /Connection terminated|ECONNRESET|ECONNREFUSED/.test(error.message);
+  const lostConnection = /Connection terminated|ECONNRESET|ECONNREFUSED|not queryable/;
+  if (!(error instanceof QueryFailedError)) return error instanceof Error && lostConnection.test(error.message);
   const code = (error.driverError as { code?: string }).code ?? '';
+  if (code === '') return lostConnection.test(error.message);
   return ['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('53') || code.startsWith('08');
 }

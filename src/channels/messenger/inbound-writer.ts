@@ -58,13 +58,16 @@ export class InboundWriter {
   }
 
   private async writeBatch(batch: Waiting[]): Promise<void> {
-    let inserted: Array<{ pageId: string; conversation: string; dedupeKey: string }>;
     try {
-      inserted = await this.events.insertNew(batch.flatMap((waiting) => waiting.events));
+      await this.insert(batch);
     } catch (error) {
+      // Whatever failed, every POST of the batch gets an answer: a 5xx, and Meta sends it again.
       for (const waiting of batch) waiting.reject(error);
-      return;
     }
+  }
+
+  private async insert(batch: Waiting[]): Promise<void> {
+    const inserted = await this.events.insertNew(batch.flatMap((waiting) => waiting.events));
     const conversations = new Map(inserted.map((row) => [`${row.pageId}\u0000${row.conversation}`, { pageId: row.pageId, conversation: row.conversation }]));
     try {
       await this.jobs.enqueueMany(JobName.ProcessConversation, [...conversations.values()]);
@@ -72,7 +75,10 @@ export class InboundWriter {
       // Already durable: the sweeper finds pending events whose job never made it to Redis.
       this.logger.warn({ err: error }, 'Could not enqueue inbound processing; the sweeper will pick the events up');
     }
+    // Each inserted row is credited once, to the first POST (in arrival order) that carried it;
+    // later copies in the same write are duplicates, as they would have been one write later.
     const fresh = new Set(inserted.map((row) => keyOf(row.pageId, row.dedupeKey)));
-    for (const waiting of batch) waiting.resolve(waiting.events.filter((event) => fresh.has(keyOf(event.pageId, event.dedupeKey))).length);
+    const counts = batch.map((waiting) => waiting.events.filter((event) => fresh.delete(keyOf(event.pageId, event.dedupeKey))).length);
+    batch.forEach((waiting, i) => waiting.resolve(counts[i]));
   }
 }

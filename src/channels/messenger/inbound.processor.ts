@@ -104,6 +104,7 @@ export class InboundProcessor {
     } catch (error) {
       if (isTransientDatabaseError(error)) throw error;
       await runner.query('ROLLBACK TO SAVEPOINT inbound_run');
+      await runner.query('RELEASE SAVEPOINT inbound_run');
       let opened = false;
       for (const event of run) opened = (await this.applyOne(runner, channel, conversation, event, newContacts)) || opened;
       return opened;
@@ -138,7 +139,11 @@ function messageRun(pending: PendingEvent[], from: number, channel: Channel, cha
   return run;
 }
 
+/** Meta may deliver events between subscribing the app and storing the channel row. */
+const CONNECT_GRACE_MS = 60_000;
+
 function channelAt(channels: Channel[], receivedAt: Date): Channel | undefined {
   const at = new Date(receivedAt).getTime();
-  return channels.find((c) => c.createdAt.getTime() <= at && (c.disconnectedAt === null || c.disconnectedAt.getTime() > at));
+  const open = (c: Channel) => c.disconnectedAt === null || c.disconnectedAt.getTime() > at;
+  return channels.find((c) => c.createdAt.getTime() <= at && open(c)) ?? channels.find((c) => c.createdAt.getTime() - CONNECT_GRACE_MS <= at && open(c));
 }
