@@ -16,9 +16,9 @@ export class ChannelRepository {
     return this.channels.findOneBy({ companyId, id, disconnectedAt: IsNull() });
   }
 
-  /** Routing of webhook events: the Page decides the company. */
-  findConnectedByPage(pageId: string, manager: EntityManager = this.channels.manager): Promise<Channel | null> {
-    return manager.findOneBy(Channel, { pageId, disconnectedAt: IsNull() });
+  /** Whether a Page is connected anywhere (one company at a time). */
+  findConnectedByPage(pageId: string): Promise<Channel | null> {
+    return this.channels.findOneBy({ pageId, disconnectedAt: IsNull() });
   }
 
   /** Every channel that ever held the Page, newest first: events are routed by when they were received. */

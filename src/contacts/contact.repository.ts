@@ -72,7 +72,8 @@ export class ContactRepository {
       return;
     }
     const name = [profile.firstName, profile.lastName].filter(Boolean).join(' ').slice(0, 200);
-    // The fetched name replaces only the placeholder: a name an agent typed in meanwhile stays.
+    // The fetched name replaces only the placeholder (placeholderName, written in SQL here):
+    // a name an agent typed in meanwhile stays.
     await this.contacts.query(
       `UPDATE contacts SET first_name = $3, last_name = $4, profile_pic_url = $5, profile_state = 'fetched',
          name = CASE WHEN $6 <> '' AND name = 'Messenger user ' || right(psid, 4) THEN $6 ELSE name END, updated_at = now()

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { type JobsOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DEFAULT_JOB_OPTIONS, JOB_OPTIONS, JOB_QUEUE, type JobData, type JobName, QueueName } from './job.catalogue';
@@ -30,8 +30,8 @@ export class JobsService implements OnApplicationShutdown {
     return queue;
   }
 
-  async enqueue<N extends JobName>(name: N, data: JobData<N>, options?: JobsOptions): Promise<void> {
-    await this.queue(JOB_QUEUE[name]).add(name, data, { ...JOB_OPTIONS[name]?.(data), ...options });
+  async enqueue<N extends JobName>(name: N, data: JobData<N>): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).add(name, data, JOB_OPTIONS[name]?.(data));
   }
 
   async enqueueMany<N extends JobName>(name: N, items: Array<JobData<N>>): Promise<void> {
