@@ -7,6 +7,8 @@ import { ContactsModule } from './contacts/contacts.module';
 import { QueuesController } from './tickets/queues.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { TicketsModule } from './tickets/tickets.module';
+import { DeliveriesController } from './delivery/deliveries.controller';
+import { DeliverySendingModule } from './delivery/delivery-sending.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { AgentsController } from './companies/agents.controller';
 import { ApiKeysController } from './companies/api-keys.controller';
@@ -17,8 +19,8 @@ import { CompanyController } from './companies/company.controller';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController, DeliveriesController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

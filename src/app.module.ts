@@ -6,6 +6,7 @@ import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { type AppConfig, runsHttpApi } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ChannelsModule } from './channels/channels.module';
+import { DeliverySendingModule } from './delivery/delivery-sending.module';
 import { MessengerWebhookModule } from './channels/messenger/webhook.module';
 import { CompaniesModule } from './companies/companies.module';
 import { dataSourceOptions } from './database/data-source';
@@ -30,6 +31,7 @@ export class AppModule {
         CompaniesModule,
         IdempotencyModule,
         ChannelsModule,
+        DeliverySendingModule,
         ...(api ? [ApiModule, RouterModule.register([{ path: 'v1', module: ApiModule }]), MessengerWebhookModule] : []),
       ],
     };

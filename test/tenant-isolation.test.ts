@@ -7,6 +7,7 @@ import { companySnapshot } from './support/database';
 import { createAgent, createApiKey, signupCompany } from './support/fixtures';
 import { type Harness, startHarness } from './support/harness';
 import { connectPage, customerWrites, driverFor, messengerEnv, startSimulator } from './support/messenger';
+import { waitFor } from './support/process';
 
 /** What company A owns, by kind, for filling path parameters. */
 interface TenantIds {
@@ -16,6 +17,7 @@ interface TenantIds {
   queue: string;
   contact: string;
   ticket: string;
+  delivery: string;
 }
 
 interface Fixture {
@@ -44,6 +46,9 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'PATCH /v1/contacts/:id': (ids) => ({ path: { id: ids.contact }, body: { name: 'Taken over', tags: ['pwned'] } }),
   'GET /v1/tickets/:id': (ids) => ({ path: { id: ids.ticket } }),
   'GET /v1/tickets/:id/messages': (ids) => ({ path: { id: ids.ticket } }),
+  'POST /v1/tickets/:id/messages': (ids) => ({ path: { id: ids.ticket }, body: { text: 'Taken over' } }),
+  'GET /v1/deliveries/:id': (ids) => ({ path: { id: ids.delivery } }),
+  'POST /v1/deliveries/:id/retry': (ids) => ({ path: { id: ids.delivery } }),
 };
 
 /** bull-board's own routes (plain Fastify, outside Nest): queues are shared, so only the operator may see them. */
@@ -78,7 +83,21 @@ describe('tenant isolation, over every route that takes an id', () => {
     const aKey = await createApiKey(h.http, a.adminToken, ['agents:read']);
     const aPage = await connectPage(h, sim, a.adminToken, 'Page of A');
     const aConversation = await customerWrites(h, driverFor(h), aPage, 'Secret order 4242 of A');
-    const ids: TenantIds = { agent: aAgent.id, apiKey: aKey.id, channel: aPage.channelId, queue: aPage.queueId, contact: aConversation.contactId, ticket: aConversation.ticketId };
+    // A failed delivery of A (a retry from A itself must then succeed), settled before the snapshot.
+    sim.script({ match: { pageId: aPage.pageId, recipient: aConversation.psid }, times: 1, respond: { kind: 'graph_error', code: 100 } });
+    const aReply = await h.http.post(`/v1/tickets/${aConversation.ticketId}/messages`, { token: a.adminToken, body: { text: 'Secret order 4242 answered' } });
+    assert.equal(aReply.status, 201, aReply.text);
+    const failedDelivery = async () => (await h.db.query(`SELECT id FROM deliveries WHERE message_id = $1 AND state = 'failed'`, [aReply.body.id])).rows[0]?.id as string | undefined;
+    await waitFor(async () => (await failedDelivery()) !== undefined, "A's delivery failed");
+    const ids: TenantIds = {
+      agent: aAgent.id,
+      apiKey: aKey.id,
+      channel: aPage.channelId,
+      queue: aPage.queueId,
+      contact: aConversation.contactId,
+      ticket: aConversation.ticketId,
+      delivery: (await failedDelivery())!,
+    };
     const aSecrets = [a.companyId, a.adminEmail, aAgent.id, aAgent.email, aKey.id, 'Company A', aPage.pageId, aPage.channelId, aConversation.psid, 'Secret order 4242', aPage.token];
 
     const b = await signupCompany(h.http, 'Company B');
@@ -134,6 +153,8 @@ describe('tenant isolation, over every route that takes an id', () => {
       const [method, path] = pathOf(route, fixture);
       const res = await h.http.call(method, path, { token: a.adminToken, body: fixture.body });
       if (route === 'DELETE /v1/queues/:id') assert.equal(res.status, 409, 'the queue is still used by its tickets');
+      // By then A's own replay has disconnected the channel: the reply reaches the ticket and is refused by policy, not 404.
+      else if (route === 'POST /v1/tickets/:id/messages' && res.status === 422) assert.equal(res.body.code, 'channel_unavailable');
       else assert.ok(res.status >= 200 && res.status < 300, `A on its own ${route}: ${res.status} ${res.text}`);
     }
   });

@@ -189,7 +189,7 @@ describe('the Messenger webhook', () => {
     assert.deepEqual(states, [{ state: 'processed', n: 20 }]);
   });
 
-  it("an echo naming one of our outbound messages confirms it instead of adding a copy", async () => {
+  it('an echo naming one of our deliveries settles it as sent, even an unknown one, instead of adding a copy', async () => {
     const company = await signupCompany(h.http);
     const page = await connectPage(h, sim, company.adminToken);
     const conversation = await customerWrites(h, driverFor(h), page, 'question');
@@ -200,11 +200,21 @@ describe('the Messenger webhook', () => {
         [company.companyId, conversation.ticketId, conversation.contactId, page.channelId, page.pageId],
       )
     ).rows[0].id as string;
+    // As the sweeper leaves a delivery whose worker died mid-call.
+    const delivery = (
+      await h.db.query(
+        `INSERT INTO deliveries (company_id, channel_id, page_id, contact_id, psid, ticket_id, message_id, lane, purpose, state, payload, decision, unknown_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'agent_reply', 'human_agent_reply', 'unknown', '{"text":"our answer"}', '{}', now()) RETURNING id`,
+        [company.companyId, page.channelId, page.pageId, conversation.contactId, conversation.psid, conversation.ticketId, ours],
+      )
+    ).rows[0].id as string;
     const mid = newMid();
-    await send(driverFor(h), page.pageId, echo(page.pageId, conversation.psid, { mid, text: 'our answer', appId: '263902037430900', metadata: ours }));
+    await send(driverFor(h), page.pageId, echo(page.pageId, conversation.psid, { mid, text: 'our answer', appId: '263902037430900', metadata: delivery }));
     await waitProcessed(h);
     const outbound = (await h.db.query(`SELECT id, mid FROM messages WHERE ticket_id = $1 AND direction = 'outbound'`, [conversation.ticketId])).rows;
     assert.deepEqual(outbound, [{ id: ours, mid }]);
+    const settled = (await h.db.query(`SELECT state, mid, unknown_at FROM deliveries WHERE id = $1`, [delivery])).rows[0];
+    assert.deepEqual(settled, { state: 'sent', mid, unknown_at: null });
   });
 
   it('a bad item next to a good one: the POST is acknowledged and the good event is stored', async () => {

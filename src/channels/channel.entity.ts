@@ -58,6 +58,10 @@ export class Channel extends TenantOwned {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   utilityTemplates!: string[];
 
+  /** Meta asked the Page to wait (429 Retry-After, a rate-limit code, business use case usage): no send before this. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  sendPausedUntil!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

@@ -52,6 +52,14 @@ export class ChannelRepository {
     await this.channels.update({ companyId, id }, { status, statusReason: reason });
   }
 
+  /** Only ever extends a pause: two workers hitting the limit at once keep the longer wait. */
+  async pauseSending(companyId: string, id: string, ms: number): Promise<void> {
+    await this.channels.query(
+      `UPDATE channels SET send_paused_until = GREATEST(COALESCE(send_paused_until, now()), now() + $3 * interval '1 millisecond') WHERE company_id = $1 AND id = $2`,
+      [companyId, id, Math.ceil(ms)],
+    );
+  }
+
   /** The token is wiped on disconnect: a disconnected channel keeps no credential. */
   async disconnect(companyId: string, id: string): Promise<boolean> {
     const result = await this.channels.update({ companyId, id, disconnectedAt: IsNull() }, { disconnectedAt: () => 'now()', accessTokenEnc: null });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContactsModule } from '../contacts/contacts.module';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { Channel } from './channel.entity';
 import { ChannelRepository } from './channel.repository';
@@ -19,7 +20,7 @@ import { ProfileProcessor } from './messenger/profile.processor';
 
 /** Connected Pages, their tokens, and everything Meta sends us about them. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule],
+  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule, DeliveryModule],
   providers: [
     ChannelRepository,
     ChannelTokenService,
@@ -34,6 +35,6 @@ import { ProfileProcessor } from './messenger/profile.processor';
     ProfileProcessor,
     InboundRetentionProcessor,
   ],
-  exports: [ChannelsService, ChannelTokenService, InboundService],
+  exports: [ChannelRepository, ChannelsService, ChannelTokenService, InboundService],
 })
 export class ChannelsModule {}

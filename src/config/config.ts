@@ -113,6 +113,9 @@ class EnvVars {
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   GRAPH_TIMEOUT_MS = 10_000;
 
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  GRAPH_CONNECT_TIMEOUT_MS = 3_000;
+
   @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
   REOPEN_WINDOW = '7d';
 
@@ -127,6 +130,50 @@ class EnvVars {
 
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
   INBOUND_SWEEP_AGE_MS = 30_000;
+
+  /** Sends per second per Page, all lanes together (Meta allows 300). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  DELIVERY_PAGE_RATE = 250;
+
+  /** Promotions per second per Page: low by default, so the Page inbox and agents keep working. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  DELIVERY_PROMOTION_RATE = 20;
+
+  /** Audio and video per second per Page (Meta allows 10). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  DELIVERY_MEDIA_RATE = 10;
+
+  /** Widens the one-second window so jitter between us and Meta never makes it look like more. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(500)
+  DELIVERY_RATE_MARGIN_MS = 15;
+
+  /** Graph calls in flight at once for one Page and lane, per worker process. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DELIVERY_PAGE_CONCURRENCY = 50;
+
+  /** Pages served at once per lane, per worker process. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DELIVERY_LANE_CONCURRENCY = 8;
+
+  /** How long one Page keeps a worker slot before it yields to the next Page. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  DELIVERY_SLICE_MS = 2_000;
+
+  @Transform(toInt) @IsInt() @Min(1_000) @Max(600_000)
+  DELIVERY_LEASE_MS = 30_000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  DELIVERY_MAX_ATTEMPTS = 5;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(600_000)
+  DELIVERY_RETRY_BASE_MS = 2_000;
+
+  /** Without an echo after this long, an `unknown` agent reply or transactional message is sent once more. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000)
+  DELIVERY_UNKNOWN_RESEND_AFTER_MS = 60_000;
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(600_000)
+  DELIVERY_SWEEP_INTERVAL_MS = 1_000;
 
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
@@ -178,7 +225,21 @@ export interface AppConfig {
     signupsPerHourPerAddress: number;
   };
   encryption: { current: EncryptionKey; keys: EncryptionKey[] };
-  messenger: { appSecret: string; verifyToken: string; graphUrl: string; graphVersion: string; graphTimeoutMs: number };
+  messenger: { appSecret: string; verifyToken: string; graphUrl: string; graphVersion: string; graphTimeoutMs: number; graphConnectTimeoutMs: number };
+  delivery: {
+    pageRate: number;
+    promotionRate: number;
+    mediaRate: number;
+    rateMarginMs: number;
+    pageConcurrency: number;
+    laneConcurrency: number;
+    sliceMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    unknownResendAfterMs: number;
+    sweepIntervalMs: number;
+  };
   inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number; retentionMs: number };
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -219,6 +280,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }
     }
   }
+  if (vars.DELIVERY_PROMOTION_RATE > vars.DELIVERY_PAGE_RATE) problems.push('DELIVERY_PROMOTION_RATE: must not exceed DELIVERY_PAGE_RATE');
+  // A lease shorter than a Graph call would let a second worker take a delivery that is still being sent.
+  if (vars.DELIVERY_LEASE_MS <= vars.GRAPH_CONNECT_TIMEOUT_MS + vars.GRAPH_TIMEOUT_MS) {
+    problems.push('DELIVERY_LEASE_MS: must exceed GRAPH_CONNECT_TIMEOUT_MS + GRAPH_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const keys = vars.ENCRYPTION_KEYS.split(',').map((entry) => {
@@ -247,6 +313,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       graphUrl: vars.MESSENGER_GRAPH_URL.replace(/\/+$/, ''),
       graphVersion: vars.MESSENGER_GRAPH_VERSION,
       graphTimeoutMs: vars.GRAPH_TIMEOUT_MS,
+      graphConnectTimeoutMs: vars.GRAPH_CONNECT_TIMEOUT_MS,
+    },
+    delivery: {
+      pageRate: vars.DELIVERY_PAGE_RATE,
+      promotionRate: vars.DELIVERY_PROMOTION_RATE,
+      mediaRate: vars.DELIVERY_MEDIA_RATE,
+      rateMarginMs: vars.DELIVERY_RATE_MARGIN_MS,
+      pageConcurrency: vars.DELIVERY_PAGE_CONCURRENCY,
+      laneConcurrency: vars.DELIVERY_LANE_CONCURRENCY,
+      sliceMs: vars.DELIVERY_SLICE_MS,
+      leaseMs: vars.DELIVERY_LEASE_MS,
+      maxAttempts: vars.DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: vars.DELIVERY_RETRY_BASE_MS,
+      unknownResendAfterMs: vars.DELIVERY_UNKNOWN_RESEND_AFTER_MS,
+      sweepIntervalMs: vars.DELIVERY_SWEEP_INTERVAL_MS,
     },
     inbound: {
       reopenWindowMs: parseDuration(vars.REOPEN_WINDOW),

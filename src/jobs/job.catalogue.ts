@@ -9,6 +9,10 @@ export enum QueueName {
   Maintenance = 'maintenance',
   Inbound = 'inbound',
   Profiles = 'profiles',
+  // One queue per lane, each with its own workers: a broadcast never waits in front of a person.
+  DeliveryAgentReplies = 'delivery-agent-replies',
+  DeliveryTransactional = 'delivery-transactional',
+  DeliveryPromotions = 'delivery-promotions',
 }
 
 export enum JobName {
@@ -16,6 +20,9 @@ export enum JobName {
   ProcessConversation = 'process-conversation',
   FetchProfile = 'fetch-profile',
   PruneInboundEvents = 'prune-inbound-events',
+  SendAgentReplies = 'send-agent-replies',
+  SendTransactional = 'send-transactional',
+  SendPromotions = 'send-promotions',
 }
 
 export interface JobPayloads {
@@ -24,6 +31,15 @@ export interface JobPayloads {
   [JobName.ProcessConversation]: { pageId: string; conversation: string };
   [JobName.FetchProfile]: { companyId: string; contactId: string };
   [JobName.PruneInboundEvents]: Record<string, never>;
+  /** Serves one Page's lane for a time slice: the deliveries themselves are found in PostgreSQL. */
+  [JobName.SendAgentReplies]: PageLane;
+  [JobName.SendTransactional]: PageLane;
+  [JobName.SendPromotions]: PageLane;
+}
+
+export interface PageLane {
+  companyId: string;
+  channelId: string;
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -31,7 +47,13 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ProcessConversation]: QueueName.Inbound,
   [JobName.FetchProfile]: QueueName.Profiles,
   [JobName.PruneInboundEvents]: QueueName.Maintenance,
+  [JobName.SendAgentReplies]: QueueName.DeliveryAgentReplies,
+  [JobName.SendTransactional]: QueueName.DeliveryTransactional,
+  [JobName.SendPromotions]: QueueName.DeliveryPromotions,
 };
+
+/** Queues whose jobs serve a whole Page: few at a time, each sending many messages in parallel. */
+export const PAGE_QUEUES: ReadonlySet<QueueName> = new Set([QueueName.DeliveryAgentReplies, QueueName.DeliveryTransactional, QueueName.DeliveryPromotions]);
 
 /**
  * Per-job options derived from the payload. One process-conversation job runs at a time per
@@ -42,6 +64,10 @@ export const JOB_OPTIONS: { [N in JobName]?: (data: JobPayloads[N]) => JobsOptio
   [JobName.ProcessConversation]: ({ pageId, conversation }) => ({ deduplication: { id: `conversation_${pageId}_${conversation}`, keepLastIfActive: true } }),
   // The sweeper asks again for every contact still pending: one job per contact at a time.
   [JobName.FetchProfile]: ({ contactId }) => ({ deduplication: { id: `profile_${contactId}` } }),
+  // One job per Page and lane at a time, plus one follow-up: new deliveries never need more.
+  [JobName.SendAgentReplies]: ({ channelId }) => ({ deduplication: { id: `send_agent_${channelId}`, keepLastIfActive: true } }),
+  [JobName.SendTransactional]: ({ channelId }) => ({ deduplication: { id: `send_transactional_${channelId}`, keepLastIfActive: true } }),
+  [JobName.SendPromotions]: ({ channelId }) => ({ deduplication: { id: `send_promotion_${channelId}`, keepLastIfActive: true } }),
 };
 
 /** What a handler reports: `skipped` means the job was stale or had nothing to do. */

@@ -6,7 +6,7 @@ import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { type DiscoveredHandler, resolveHandlers } from './job-handlers';
-import { type JobName, QueueName, RECURRING_JOBS } from './job.catalogue';
+import { type JobName, PAGE_QUEUES, QueueName, RECURRING_JOBS } from './job.catalogue';
 import { JobsService } from './jobs.service';
 import { ON_JOB_METADATA } from './on-job.decorator';
 import { createRedis } from './redis.provider';
@@ -35,7 +35,7 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const worker = new Worker(queue, (job: Job) => this.process(handlers, job), {
         connection,
         prefix: this.config.redis.prefix,
-        concurrency: this.config.workerConcurrency,
+        concurrency: PAGE_QUEUES.has(queue) ? this.config.delivery.laneConcurrency : this.config.workerConcurrency,
         // A worker that died holds its jobs (and their deduplication keys) until the lock
         // expires: keep that short so another worker takes over within seconds, not a minute.
         lockDuration: 10_000,

@@ -368,6 +368,44 @@ describe('GraphSimulator per-Page rate limit', () => {
   });
 });
 
+describe('GraphSimulator Send API latency', () => {
+  const sim = new GraphSimulator({ sendLatencyMs: { min: 300, max: 400 } });
+  let base: string;
+
+  before(async () => {
+    base = await sim.start();
+    sim.addPage({ pageId: PAGE, token: TOKEN, name: 'Lente' });
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('delays every Send API answer within the range, records the call on arrival, and leaves other calls alone', async () => {
+    const sentAt = Date.now();
+    const started = performance.now();
+    const replies = await Promise.all([
+      call(base, `/${PAGE}/messages`, { token: TOKEN, body: textSend() }),
+      call(base, `/${PAGE}/messages`, { token: 'EAAG-revoked', body: textSend() }),
+    ]);
+    const elapsed = performance.now() - started;
+    assert.equal(replies[0].status, 200);
+    assert.equal(graphErrorOf(replies[1]).code, 190, 'errors are delayed too');
+    assert.ok(elapsed >= 295, `answered after ${elapsed} ms`);
+    const sends = sim.calls.filter((c) => c.path === `/${PAGE}/messages`);
+    assert.equal(sends.length, 2);
+    for (const recorded of sends) assert.ok(recorded.at - sentAt < 250, 'recorded when it arrived, not when answered');
+
+    const meStarted = performance.now();
+    assert.equal((await call(base, '/me', { token: TOKEN })).status, 200);
+    assert.ok(performance.now() - meStarted < 300, 'GET /me is not delayed');
+  });
+
+  it('refuses a range with min above max or below zero', () => {
+    assert.throws(() => new GraphSimulator({ sendLatencyMs: { min: 50, max: 10 } }), /sendLatencyMs/);
+    assert.throws(() => new GraphSimulator({ sendLatencyMs: { min: -1, max: 10 } }), /sendLatencyMs/);
+  });
+});
+
 describe('GraphSimulator echo webhooks', () => {
   const receiver = new WebhookReceiver();
   let sim: GraphSimulator;

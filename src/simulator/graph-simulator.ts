@@ -91,6 +91,11 @@ export interface GraphSimulatorOptions {
   sendRatePerSecond?: number;
   /** Send API calls per second per Page for audio and video attachments (Meta: 10). */
   mediaRatePerSecond?: number;
+  /**
+   * Delays every Send API answer (`POST /{page-id}/messages`) by a uniform random time in this
+   * range, in ms, as Meta's own latency; the call is recorded and rate-limited when it arrives.
+   */
+  sendLatencyMs?: { min: number; max: number };
   /** Where to post echo webhooks for messages sent through the Send API; no echoes when absent. */
   webhook?: EchoWebhookConfig;
 }
@@ -285,10 +290,16 @@ export class GraphSimulator {
   private echoDriver: WebhookDriver | undefined;
   private readonly sendRate: number;
   private readonly mediaRate: number;
+  private readonly sendLatency: { min: number; max: number } | undefined;
 
   constructor(options: GraphSimulatorOptions = {}) {
     this.sendRate = options.sendRatePerSecond ?? 300;
     this.mediaRate = options.mediaRatePerSecond ?? 10;
+    const latency = options.sendLatencyMs;
+    if (latency !== undefined && !(Number.isFinite(latency.min) && Number.isFinite(latency.max) && latency.min >= 0 && latency.max >= latency.min)) {
+      throw new Error('GraphSimulator: sendLatencyMs needs 0 <= min <= max');
+    }
+    this.sendLatency = latency;
     this.setWebhook(options.webhook);
   }
 
@@ -486,6 +497,10 @@ export class GraphSimulator {
       ? { status: 400, body: graphError(100, undefined, '(#100) The request body could not be parsed') }
       : this.route(method, segments, query, body, token, tokenPage, pageId);
     answer.headers = { ...answer.headers, ...extraHeaders };
+    const latency = this.sendLatency;
+    if (latency !== undefined && method === 'POST' && segments.length === 2 && segments[1] === 'messages') {
+      await this.sleep(latency.min + Math.random() * (latency.max - latency.min));
+    }
     this.write(res, call, answer);
     answer.after?.();
   }

@@ -57,6 +57,10 @@ export class Message extends TenantOwned {
   @Column({ type: 'varchar', length: 64, nullable: true })
   appId!: string | null;
 
+  /** The agent who wrote an outbound message in Guichet. */
+  @Column({ type: 'uuid', nullable: true })
+  authorId!: string | null;
+
   /** Reactions by kind, as the customer left them: `{ "love": "❤" }`. */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   reactions!: Record<string, string>;

@@ -36,6 +36,16 @@ export class MessageRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** A message written in Guichet: it has no mid until Meta accepts its first part. */
+  async insertOutbound(manager: EntityManager, m: Omit<NewMessage, 'mid' | 'direction' | 'appId'> & { authorId: string | null }): Promise<Message> {
+    const [row] = await manager.query<Array<{ id: string }>>(
+      `INSERT INTO messages (company_id, ticket_id, contact_id, channel_id, page_id, direction, kind, text, content, author_id, sent_at)
+       VALUES ($1, $2, $3, $4, $5, 'outbound', $6, $7, $8, $9, $10) RETURNING id`,
+      [m.companyId, m.ticketId, m.contactId, m.channelId, m.pageId, m.kind, m.text, JSON.stringify(m.content), m.authorId, m.sentAt],
+    );
+    return manager.findOneByOrFail(Message, { companyId: m.companyId, id: row.id });
+  }
+
   /** Many messages in one statement; returns the mids that were new (duplicates are skipped). */
   async insertMany(manager: EntityManager, rows: NewMessage[]): Promise<string[]> {
     if (rows.length === 0) return [];
@@ -47,12 +57,6 @@ export class MessageRepository {
       [col('companyId'), col('ticketId'), col('contactId'), col('channelId'), col('pageId'), col('mid'), col('direction'), col('kind'), col('text'), rows.map((r) => JSON.stringify(r.content)), rows.map((r) => r.sentAt.toISOString())],
     );
     return returnedRows<{ mid: string }>(inserted).map((row) => row.mid);
-  }
-
-  /** Our own outbound message, named in an echo's metadata, gets Meta's mid: confirmed, not duplicated. */
-  async confirmOutbound(manager: EntityManager, companyId: string, id: string, mid: string): Promise<boolean> {
-    const rows = returnedRows<unknown>(await manager.query(`UPDATE messages SET mid = $3 WHERE company_id = $1 AND id = $2 AND direction = 'outbound' AND (mid IS NULL OR mid = $3) RETURNING id`, [companyId, id, mid]));
-    return rows.length > 0;
   }
 
   async existsByMid(manager: EntityManager, companyId: string, pageId: string, mid: string): Promise<boolean> {

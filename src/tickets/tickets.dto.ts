@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
+import { MessageDeliveryDto } from '../delivery/deliveries.dto';
 import { type Message, MessageDirection, MessageKind } from './message.entity';
 import { type Ticket, TicketPriority, TicketStatus } from './ticket.entity';
 
@@ -90,6 +91,12 @@ export class MessageDto {
   @ApiProperty({ type: String, nullable: true, description: 'Set for messages sent from outside Guichet' })
   appId!: string | null;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The agent who wrote it in Guichet' })
+  authorId!: string | null;
+
+  @ApiProperty({ type: MessageDeliveryDto, nullable: true, description: 'For messages sent through Guichet: where their delivery stands' })
+  delivery!: MessageDeliveryDto | null;
+
   @ApiProperty()
   sentAt!: Date;
 
@@ -115,7 +122,7 @@ export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => 
   createdAt: t.createdAt,
 });
 
-export const mapMessage = (m: Message): MessageDto => ({
+export const mapMessage = (m: Message, delivery: MessageDeliveryDto | null = null): MessageDto => ({
   id: m.id,
   direction: m.direction,
   kind: m.kind,
@@ -124,6 +131,8 @@ export const mapMessage = (m: Message): MessageDto => ({
   reactions: m.reactions,
   edits: m.edits,
   appId: m.appId,
+  authorId: m.authorId,
+  delivery,
   sentAt: m.sentAt,
   deliveredAt: m.deliveredAt,
   readAt: m.readAt,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { MessageMutation } from './message-mutation.entity';
 import { MessageMutationRepository } from './message-mutation.repository';
 import { Message } from './message.entity';
@@ -13,7 +14,7 @@ import { TicketsService } from './tickets.service';
 
 /** Queues, tickets and their timelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Queue, Ticket, Message, MessageMutation])],
+  imports: [TypeOrmModule.forFeature([Queue, Ticket, Message, MessageMutation]), DeliveryModule],
   providers: [QueueRepository, TicketRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService],
   exports: [QueueRepository, TicketRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService],
 })

@@ -1,17 +1,29 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppException } from '../common/errors/app.exception';
+import { type Principal } from '../common/auth/principal';
 import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { foldDeliveries, type MessageDeliveryDto } from '../delivery/deliveries.dto';
+import { DeliveryState } from '../delivery/delivery.entity';
+import { DeliveryRepository } from '../delivery/delivery.repository';
+import { OutboxService } from '../delivery/outbox.service';
+import { Purpose, replyWindow } from '../delivery/policy';
+import { MessageDirection, MessageKind, type Message } from './message.entity';
 import { MessageRepository } from './message.repository';
+import { type ReplyDto } from './reply.dto';
 import { TicketRepository } from './ticket.repository';
-import { replyWindow } from '../delivery/policy';
 import { mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketDto, type TicketQueryDto } from './tickets.dto';
 import { type Ticket } from './ticket.entity';
 
 @Injectable()
 export class TicketsService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketRepository,
     private readonly messages: MessageRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   async list(companyId: string, query: TicketQueryDto): Promise<Page<TicketDto>> {
@@ -38,6 +50,54 @@ export class TicketsService {
 
   async timeline(companyId: string, id: string, page: PageQueryDto): Promise<Page<MessageDto>> {
     if (!(await this.tickets.findById(companyId, id))) throw AppException.notFound('Ticket');
-    return mapPage(await this.messages.timeline(companyId, id, page), mapMessage);
+    const messages = await this.messages.timeline(companyId, id, page);
+    const states = await this.deliveryStates(companyId, messages.data);
+    return mapPage(messages, (message) => mapMessage(message, states.get(message.id) ?? null));
+  }
+
+  /**
+   * A human agent's reply is a `human_agent_reply` (HUMAN_AGENT allowed up to 7 days); through an
+   * API key it is an `automated_reply`, which never gets that tag. The message and its deliveries
+   * commit together; a policy refusal is a 422 and writes nothing.
+   */
+  async reply(principal: Principal, id: string, dto: ReplyDto): Promise<MessageDto> {
+    const { companyId } = principal;
+    this.outbox.assertSendable(dto);
+    const purpose = principal.kind === 'agent' ? Purpose.HumanAgentReply : Purpose.AutomatedReply;
+    const ticket = await this.tickets.findById(companyId, id);
+    if (!ticket) throw AppException.notFound('Ticket');
+    const message = await this.dataSource.transaction(async (manager) => {
+      const recipient = await this.outbox.recipient(manager, companyId, ticket.contactId);
+      if (!recipient) throw AppException.notFound('Ticket');
+      const decision = this.outbox.decide(recipient, purpose);
+      if (!decision.allowed) throw this.outbox.refusal(recipient, decision);
+      const content: Record<string, unknown> = {};
+      if (dto.attachments?.length) content.attachments = dto.attachments;
+      if (dto.quickReplies?.length) content.quickReplies = dto.quickReplies;
+      if (dto.template) content.template = dto.template;
+      const created = await this.messages.insertOutbound(manager, {
+        companyId,
+        ticketId: ticket.id,
+        contactId: ticket.contactId,
+        channelId: recipient.channelId,
+        pageId: recipient.pageId,
+        kind: dto.text === undefined ? MessageKind.Attachments : MessageKind.Text,
+        text: dto.text ?? null,
+        content,
+        authorId: principal.kind === 'agent' ? principal.agentId : null,
+        sentAt: new Date(),
+      });
+      const parts = await this.outbox.queue(manager, recipient, { purpose, content: dto, ticketId: ticket.id, messageId: created.id }, decision);
+      return { created, parts: parts.length, channelId: recipient.channelId };
+    });
+    await this.outbox.wake(companyId, message.channelId, purpose);
+    return mapMessage(message.created, { state: DeliveryState.Queued, parts: message.parts, failure: null });
+  }
+
+  private async deliveryStates(companyId: string, messages: Message[]): Promise<Map<string, MessageDeliveryDto>> {
+    const rows = await this.deliveries.forMessages(companyId, messages.filter((m) => m.direction === MessageDirection.Outbound).map((m) => m.id));
+    const byMessage = new Map<string, typeof rows>();
+    for (const row of rows) byMessage.set(row.messageId, [...(byMessage.get(row.messageId) ?? []), row]);
+    return new Map([...byMessage].map(([messageId, parts]) => [messageId, foldDeliveries(parts)]));
   }
 }

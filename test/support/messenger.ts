@@ -21,6 +21,8 @@ export const messengerEnv = (sim: GraphSimulator): Record<string, string> => ({
   MESSENGER_GRAPH_URL: sim.url,
   INBOUND_SWEEP_INTERVAL_MS: '250',
   INBOUND_SWEEP_AGE_MS: '500',
+  DELIVERY_SWEEP_INTERVAL_MS: '200',
+  DELIVERY_RETRY_BASE_MS: '100',
 });
 
 export async function startSimulator(): Promise<GraphSimulator> {

@@ -4,6 +4,7 @@ import { type AppConfig, normalizeStopWord } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ConsentRepository } from '../../contacts/consent.repository';
 import { ContactRepository } from '../../contacts/contact.repository';
+import { DeliveryRepository } from '../../delivery/delivery.repository';
 import { MessageDirection, MessageKind } from '../../tickets/message.entity';
 import { MessageMutationRepository } from '../../tickets/message-mutation.repository';
 import { MessageRepository } from '../../tickets/message.repository';
@@ -45,6 +46,7 @@ export class InboundApplier {
     private readonly tickets: TicketRepository,
     private readonly messages: MessageRepository,
     private readonly mutations: MessageMutationRepository,
+    private readonly deliveries: DeliveryRepository,
   ) {
     this.stopWords = new Set(config.inbound.stopWords);
   }
@@ -76,12 +78,19 @@ export class InboundApplier {
         const delivery = obj(event.payload.delivery);
         const mids = Array.isArray(delivery.mids) ? delivery.mids.filter((m): m is string => typeof m === 'string') : [];
         await this.messages.markDelivered(manager, companyId, channel.pageId, mids, at);
-        if (typeof delivery.watermark === 'number') await this.messages.markUpTo(manager, companyId, contact.id, new Date(delivery.watermark), false);
+        await this.deliveries.markDeliveredByMids(manager, companyId, channel.pageId, mids, at);
+        if (typeof delivery.watermark === 'number') {
+          await this.messages.markUpTo(manager, companyId, contact.id, new Date(delivery.watermark), false);
+          await this.deliveries.markUpTo(manager, companyId, contact.id, new Date(delivery.watermark), false);
+        }
         break;
       }
       case 'read': {
         const watermark = obj(event.payload.read).watermark;
-        if (typeof watermark === 'number') await this.messages.markUpTo(manager, companyId, contact.id, new Date(watermark), true);
+        if (typeof watermark === 'number') {
+          await this.messages.markUpTo(manager, companyId, contact.id, new Date(watermark), true);
+          await this.deliveries.markUpTo(manager, companyId, contact.id, new Date(watermark), true);
+        }
         break;
       }
       case 'reaction':
@@ -213,7 +222,8 @@ export class InboundApplier {
   }
 
   /**
-   * An echo of our own send (metadata names our message) only confirms it. Anything else was
+   * An echo of our own send (metadata names our delivery) settles it as sent, even one whose
+   * call timed out: that is how an `unknown` outcome is resolved without a resend. Anything else was
    * sent from outside Guichet (Page inbox, another app) and joins the timeline as outbound.
    */
   private async echo(ctx: Ctx): Promise<void> {
@@ -221,7 +231,7 @@ export class InboundApplier {
     const mid = id(message.mid);
     if (!mid) return;
     const metadata = str(message.metadata);
-    if (metadata && /^[0-9a-f-]{36}$/.test(metadata) && (await this.messages.confirmOutbound(ctx.manager, ctx.companyId, metadata, mid))) {
+    if (metadata && /^[0-9a-f-]{36}$/.test(metadata) && (await this.deliveries.settleByEcho(ctx.manager, ctx.companyId, metadata, mid, ctx.at))) {
       await this.applyParked(ctx, mid);
       return;
     }

@@ -25,6 +25,16 @@ export enum ErrorCode {
   IdempotencyKeyReused = 'idempotency_key_reused',
   IdempotencyRequestInProgress = 'idempotency_request_in_progress',
   ServiceUnavailable = 'service_unavailable',
+  InvalidMessage = 'invalid_message',
+  DeliveryNotRetryable = 'delivery_not_retryable',
+  // Policy refusals (src/delivery/policy.ts RefusalCode), answered as 422 when a message may not be sent.
+  OutsideMessagingWindow = 'outside_messaging_window',
+  NeverContacted = 'never_contacted',
+  ChannelUnavailable = 'channel_unavailable',
+  OptedOut = 'opted_out',
+  NoMarketingConsent = 'no_marketing_consent',
+  MarketingNotEnabled = 'marketing_not_enabled',
+  NoUtilityTemplate = 'no_utility_template',
   InternalError = 'internal_error',
 }
 

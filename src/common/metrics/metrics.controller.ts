@@ -33,6 +33,7 @@ export class MetricsController {
         for (const state of QUEUE_STATES) this.metrics.queueDepth.set({ queue: name, state }, counts[state] ?? 0);
       }),
     );
+    await this.metrics.collect();
     return this.metrics.registry.metrics();
   }
 

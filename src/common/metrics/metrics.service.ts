@@ -42,6 +42,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveries = new Counter({
+    name: 'guichet_deliveries_total',
+    help: 'Send API outcomes by lane, Page and outcome (sent, skipped, failed, retry, pause_page, hold_channel, unknown), with the Meta code or refusal',
+    labelNames: ['lane', 'page', 'outcome', 'code'],
+    registers: [this.registry],
+  });
+
+  readonly deliveryQueue = new Gauge({
+    name: 'guichet_delivery_queue',
+    help: 'Queued deliveries per lane and Page, read from PostgreSQL at scrape time',
+    labelNames: ['lane', 'page'],
+    registers: [this.registry],
+  });
+
+  private readonly collectors: Array<() => Promise<void>> = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'guichet_' });
   }
@@ -56,6 +72,19 @@ export class MetricsService {
 
   inboundEvent(kind: string, state: string): void {
     this.inboundEvents.inc({ kind, state });
+  }
+
+  delivery(lane: string, page: string, outcome: string, code = ''): void {
+    this.deliveries.inc({ lane, page, outcome, code });
+  }
+
+  /** Gauges read from a store at scrape time register here; a failing one leaves its gauge stale. */
+  addCollector(collect: () => Promise<void>): void {
+    this.collectors.push(collect);
+  }
+
+  async collect(): Promise<void> {
+    await Promise.all(this.collectors.map((collect) => collect().catch(() => undefined)));
   }
 
   jobOutcome(queue: string, name: string, outcome: string): void {

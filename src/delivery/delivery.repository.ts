@@ -1,0 +1,347 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, Repository } from 'typeorm';
+import { paginate } from '../common/pagination/keyset';
+import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { returnedRows } from '../database/sql';
+import { Delivery, DeliveryState, Lane } from './delivery.entity';
+import { type Purpose } from './policy';
+
+export interface NewDelivery {
+  companyId: string;
+  channelId: string;
+  pageId: string;
+  contactId: string;
+  psid: string;
+  ticketId: string | null;
+  messageId: string | null;
+  part: number;
+  lane: Lane;
+  purpose: Purpose;
+  payload: Record<string, unknown>;
+  media: boolean;
+  utilityTemplate: string | null;
+  decision: Record<string, unknown>;
+}
+
+/** What a worker needs to send one claimed delivery. */
+export interface ClaimedDelivery {
+  id: string;
+  companyId: string;
+  contactId: string;
+  psid: string;
+  messageId: string | null;
+  lane: Lane;
+  purpose: Purpose;
+  payload: Record<string, unknown>;
+  media: boolean;
+  utilityTemplate: string | null;
+  attempts: number;
+}
+
+export interface SendContext {
+  lastInteractionAt: Date | null;
+  marketing: 'none' | 'opted_in' | 'opted_out';
+  marketingTokenExpiresAt: Date | null;
+  optedOut: boolean;
+  marketingToken: string | null;
+}
+
+export interface Failure {
+  code: number | null;
+  subcode: number | null;
+  reason: string;
+}
+
+export interface DeliveryFilter extends PageQueryDto {
+  state?: DeliveryState;
+  channelId?: string;
+  lane?: Lane;
+}
+
+export interface MessageDeliveryRow {
+  messageId: string;
+  state: DeliveryState;
+  errorCode: number | null;
+  errorSubcode: number | null;
+  errorReason: string | null;
+  refusalCode: string | null;
+}
+
+const CLAIM_COLUMNS = `d.id, d.company_id AS "companyId", d.contact_id AS "contactId", d.psid, d.message_id AS "messageId", d.lane, d.purpose,
+  d.payload, d.media, d.utility_template AS "utilityTemplate", d.attempts`;
+
+@Injectable()
+export class DeliveryRepository {
+  constructor(
+    @InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** In the caller's transaction: the outbox row commits or vanishes with the business change. */
+  async insertMany(manager: EntityManager, rows: NewDelivery[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const col = <K extends keyof NewDelivery>(key: K) => rows.map((row) => row[key]);
+    const inserted: Array<{ id: string }> = await manager.query(
+      `INSERT INTO deliveries (company_id, channel_id, page_id, contact_id, psid, ticket_id, message_id, part, lane, purpose, payload, media, utility_template, decision)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::uuid[], $5::varchar[], $6::uuid[], $7::uuid[], $8::smallint[],
+         $9::delivery_lane[], $10::delivery_purpose[], $11::jsonb[], $12::boolean[], $13::varchar[], $14::jsonb[])
+       RETURNING id`,
+      [
+        col('companyId'), col('channelId'), col('pageId'), col('contactId'), col('psid'), col('ticketId'), col('messageId'), col('part'),
+        col('lane'), col('purpose'), rows.map((r) => JSON.stringify(r.payload)), col('media'), col('utilityTemplate'), rows.map((r) => JSON.stringify(r.decision)),
+      ],
+    );
+    return inserted.map((row) => row.id);
+  }
+
+  /**
+   * Leases the oldest sendable delivery of a Page's lane: an atomic state change, so a duplicated
+   * or stalled job can never send it twice while the lease holds. A contact's deliveries go out
+   * in order: one waits while an earlier one of the same lane is queued or being sent.
+   */
+  async claim(companyId: string, channelId: string, lane: Lane, leaseMs: number): Promise<ClaimedDelivery | null> {
+    const rows = returnedRows<ClaimedDelivery>(
+      await this.dataSource.query(
+        `WITH next AS (
+           SELECT q.id FROM deliveries q
+           WHERE q.company_id = $1 AND q.channel_id = $2 AND q.lane = $3 AND q.state = 'queued' AND q.next_attempt_at <= now()
+             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.contact_id = q.contact_id AND e.lane = q.lane AND e.state IN ('queued', 'sending') AND e.seq < q.seq)
+           ORDER BY q.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+         UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond', updated_at = now()
+         FROM next WHERE d.id = next.id
+         RETURNING ${CLAIM_COLUMNS}`,
+        [companyId, channelId, lane, leaseMs],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async hasDue(companyId: string, channelId: string, lane: Lane): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM deliveries WHERE company_id = $1 AND channel_id = $2 AND lane = $3 AND state = 'queued' AND next_attempt_at <= now() LIMIT 1`,
+      [companyId, channelId, lane],
+    );
+    return rows.length > 0;
+  }
+
+  /** The facts the policy needs, read again at send time because they change while a message waits. */
+  async sendContext(companyId: string, contactId: string): Promise<SendContext> {
+    const [row] = await this.dataSource.query<SendContext[]>(
+      `SELECT c.last_interaction_at AS "lastInteractionAt", COALESCE(k.marketing::text, 'none') AS marketing,
+         k.marketing_token_expires_at AS "marketingTokenExpiresAt", k.opted_out_at IS NOT NULL AS "optedOut",
+         k.marketing_token AS "marketingToken"
+       FROM contacts c LEFT JOIN consents k ON k.contact_id = c.id WHERE c.company_id = $1 AND c.id = $2`,
+      [companyId, contactId],
+    );
+    return row ?? { lastInteractionAt: null, marketing: 'none', marketingTokenExpiresAt: null, optedOut: false, marketingToken: null };
+  }
+
+  /**
+   * Graph accepted it. An echo may have settled it first (it carries the same mid); a lease that
+   * expired meanwhile made it `unknown`, which this answer resolves.
+   */
+  async markSent(companyId: string, id: string, mid: string, sendDecision: Record<string, unknown>, messagingType: string | null, tag: string | null): Promise<boolean> {
+    const rows = returnedRows<{ messageId: string | null }>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET state = CASE WHEN state IN ('sending', 'unknown') THEN 'sent'::delivery_state ELSE state END,
+           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, now()), lease_until = NULL, unknown_at = NULL,
+           send_decision = $4, messaging_type = $5, tag = $6, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
+         WHERE company_id = $1 AND id = $2 AND state IN ('sending', 'unknown', 'sent', 'delivered', 'read')
+         RETURNING message_id AS "messageId"`,
+        [companyId, id, mid, JSON.stringify(sendDecision), messagingType, tag],
+      ),
+    );
+    if (rows[0]?.messageId) await this.adoptMid(this.dataSource.manager, companyId, rows[0].messageId, mid);
+    return rows.length > 0;
+  }
+
+  /** Back to the queue: a retry (counted) or a pause or hold (not counted, it was not the message's fault). */
+  async requeue(companyId: string, id: string, delayMs: number, counted: boolean, failure: Failure | null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE deliveries SET state = 'queued', lease_until = NULL, next_attempt_at = now() + $3 * interval '1 millisecond',
+         attempts = CASE WHEN $4 THEN attempts ELSE GREATEST(attempts - 1, 0) END,
+         error_code = $5, error_subcode = $6, error_reason = $7, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
+      [companyId, id, Math.max(0, Math.round(delayMs)), counted, failure?.code ?? null, failure?.subcode ?? null, failure?.reason.slice(0, 500) ?? null],
+    );
+  }
+
+  async fail(companyId: string, id: string, failure: Failure): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE deliveries SET state = 'failed', lease_until = NULL, error_code = $3, error_subcode = $4, error_reason = $5, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
+      [companyId, id, failure.code, failure.subcode, failure.reason.slice(0, 500)],
+    );
+  }
+
+  async skip(companyId: string, id: string, refusalCode: string, reason: string, sendDecision: Record<string, unknown>): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE deliveries SET state = 'skipped', lease_until = NULL, refusal_code = $3, error_reason = $4, send_decision = $5, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
+      [companyId, id, refusalCode, reason.slice(0, 500), JSON.stringify(sendDecision)],
+    );
+  }
+
+  async markUnknown(companyId: string, id: string, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE deliveries SET state = 'unknown', lease_until = NULL, unknown_at = now(), error_reason = $3, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
+      [companyId, id, reason.slice(0, 500)],
+    );
+  }
+
+  /**
+   * An echo carrying our delivery id in its metadata: Meta has the message, whatever we
+   * recorded. Returns false when the id is not one of this company's deliveries.
+   */
+  async settleByEcho(manager: EntityManager, companyId: string, id: string, mid: string, at: Date): Promise<boolean> {
+    const rows = returnedRows<{ messageId: string | null }>(
+      await manager.query(
+        `UPDATE deliveries SET state = CASE WHEN state IN ('queued', 'sending', 'unknown', 'failed') THEN 'sent'::delivery_state ELSE state END,
+           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, $4), lease_until = NULL, unknown_at = NULL, updated_at = now()
+         WHERE company_id = $1 AND id = $2 AND state <> 'skipped'
+         RETURNING message_id AS "messageId"`,
+        [companyId, id, mid, at],
+      ),
+    );
+    if (rows.length === 0) return false;
+    if (rows[0].messageId) await this.adoptMid(manager, companyId, rows[0].messageId, mid);
+    return true;
+  }
+
+  /** The timeline message takes the mid of its first accepted part, so reactions and replies find it. */
+  private async adoptMid(manager: EntityManager, companyId: string, messageId: string, mid: string): Promise<void> {
+    await manager.query(
+      `UPDATE messages SET mid = $3 WHERE company_id = $1 AND id = $2 AND mid IS NULL
+         AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.page_id = messages.page_id AND o.mid = $3)`,
+      [companyId, messageId, mid],
+    );
+  }
+
+  async markDeliveredByMids(manager: EntityManager, companyId: string, pageId: string, mids: string[], at: Date): Promise<void> {
+    if (mids.length === 0) return;
+    await manager.query(
+      `UPDATE deliveries SET state = 'delivered', delivered_at = COALESCE(delivered_at, $4), updated_at = now()
+       WHERE company_id = $1 AND page_id = $2 AND mid = ANY($3::varchar[]) AND state = 'sent'`,
+      [companyId, pageId, mids, at],
+    );
+  }
+
+  /** Watermarks: everything sent to this contact up to the instant is delivered (or read). */
+  async markUpTo(manager: EntityManager, companyId: string, contactId: string, watermark: Date, read: boolean): Promise<void> {
+    await manager.query(
+      read
+        ? `UPDATE deliveries SET state = 'read', read_at = $3, delivered_at = COALESCE(delivered_at, $3), updated_at = now()
+           WHERE company_id = $1 AND contact_id = $2 AND state IN ('sent', 'delivered') AND sent_at <= $3`
+        : `UPDATE deliveries SET state = 'delivered', delivered_at = $3, updated_at = now()
+           WHERE company_id = $1 AND contact_id = $2 AND state = 'sent' AND sent_at <= $3`,
+      [companyId, contactId, watermark],
+    );
+  }
+
+  // --- sweeper: across companies, by design -------------------------------------------------------
+
+  /** A lease that ran out means the worker died or hung mid-call: the outcome is unknown. */
+  async expireLeases(limit: number): Promise<number> {
+    const rows = returnedRows<unknown>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET state = 'unknown', unknown_at = now(), lease_until = NULL, updated_at = now(),
+           error_reason = 'The worker stopped while sending; the message may or may not have reached Meta'
+         WHERE id IN (SELECT id FROM deliveries WHERE state = 'sending' AND lease_until < now() ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [limit],
+      ),
+    );
+    return rows.length;
+  }
+
+  /**
+   * At-least-once for agent replies and transactional messages: an unknown outcome with no echo
+   * after `ageMs` is sent once more. Never while an event of that conversation waits to be
+   * applied, since it may be the very echo that settles it. Promotions stay unknown (at most once).
+   */
+  async resendUnknown(ageMs: number, limit: number): Promise<number> {
+    const rows = returnedRows<unknown>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET state = 'queued', resends = resends + 1, next_attempt_at = now(), updated_at = now()
+         WHERE id IN (
+           SELECT d.id FROM deliveries d
+           WHERE d.state = 'unknown' AND d.unknown_at < now() - $1 * interval '1 millisecond' AND d.resends = 0 AND d.lane <> 'promotion'
+             AND NOT EXISTS (SELECT 1 FROM inbound_events i WHERE i.page_id = d.page_id AND i.conversation = d.psid AND i.state = 'pending')
+           ORDER BY d.unknown_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [ageMs, limit],
+      ),
+    );
+    return rows.length;
+  }
+
+  /** Page lanes with work that is due, on channels that may send now. */
+  runnableLanes(limit: number): Promise<Array<{ companyId: string; channelId: string; lane: Lane }>> {
+    return this.dataSource.query(
+      `SELECT DISTINCT d.company_id AS "companyId", d.channel_id AS "channelId", d.lane
+       FROM deliveries d JOIN channels c ON c.id = d.channel_id
+       WHERE d.state = 'queued' AND d.next_attempt_at <= now() AND c.status = 'active' AND c.disconnected_at IS NULL
+         AND (c.send_paused_until IS NULL OR c.send_paused_until <= now())
+       LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** A disconnected channel will never send again: its queue fails with a reason instead of waiting forever. */
+  async failDisconnected(limit: number): Promise<number> {
+    const rows = returnedRows<unknown>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET state = 'failed', error_reason = 'The channel was disconnected before this message could be sent', updated_at = now()
+         WHERE id IN (SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+                      WHERE d.state = 'queued' AND c.disconnected_at IS NOT NULL LIMIT $1 FOR UPDATE OF d SKIP LOCKED)
+         RETURNING id`,
+        [limit],
+      ),
+    );
+    return rows.length;
+  }
+
+  /** Queued deliveries per lane and Page, for /metrics. */
+  depth(): Promise<Array<{ lane: Lane; pageId: string; count: number }>> {
+    return this.dataSource.query(`SELECT lane, page_id AS "pageId", count(*)::int AS count FROM deliveries WHERE state = 'queued' GROUP BY lane, page_id`);
+  }
+
+  // --- API ---------------------------------------------------------------------------------------
+
+  findById(companyId: string, id: string): Promise<Delivery | null> {
+    return this.deliveries.findOneBy({ companyId, id });
+  }
+
+  /** Newest first. */
+  list(companyId: string, filter: DeliveryFilter): Promise<Page<Delivery>> {
+    const qb = this.deliveries.createQueryBuilder('delivery').where('delivery.companyId = :companyId', { companyId });
+    if (filter.state) qb.andWhere('delivery.state = :state', { state: filter.state });
+    if (filter.channelId) qb.andWhere('delivery.channelId = :channelId', { channelId: filter.channelId });
+    if (filter.lane) qb.andWhere('delivery.lane = :lane', { lane: filter.lane });
+    return paginate(qb, filter, { column: 'createdAt', direction: 'DESC' });
+  }
+
+  /** Only a failed delivery, and only once: the state change is the guard against a double retry. */
+  async retry(companyId: string, id: string): Promise<boolean> {
+    const rows = returnedRows<unknown>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = now(), error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
+         WHERE company_id = $1 AND id = $2 AND state = 'failed' RETURNING id`,
+        [companyId, id],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  forMessages(companyId: string, messageIds: string[]): Promise<MessageDeliveryRow[]> {
+    if (messageIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.query(
+      `SELECT message_id AS "messageId", state, error_code AS "errorCode", error_subcode AS "errorSubcode", error_reason AS "errorReason", refusal_code AS "refusalCode"
+       FROM deliveries WHERE company_id = $1 AND message_id = ANY($2::uuid[]) ORDER BY message_id, part`,
+      [companyId, messageIds],
+    );
+  }
+}
+

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { RedisService } from '../jobs/redis.provider';
+import { Lane } from './delivery.entity';
+
+/**
+ * Per-Page pacing shared by every worker process, as GCRA timelines in Redis (with Redis's own
+ * clock, so processes never disagree): each call reserves the next free slot of the Page's
+ * timeline, and of the promotion or audio/video timeline it also belongs to. Slots are spaced
+ * evenly at (1 s + margin) / limit, so no one-second window Meta looks at ever holds more than
+ * the limit, even with a few milliseconds of jitter between us and Meta. A reservation may lie
+ * ahead (the caller sleeps until it); promotions may only reserve a couple of slots ahead, so an
+ * agent reply or a shipping notice arriving meanwhile gets the next slot instead of queuing
+ * behind a broadcast. Nothing is reserved while Meta asked the Page to wait.
+ *
+ * KEYS: page timeline, second timeline, pause flag. ARGV: page spacing (ms), second spacing
+ * (ms, 0 for none), horizon (ms). Returns {1, delay} for a reservation `delay` ms from now, or
+ * {0, wait} when the caller should ask again in `wait` ms.
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local paused = redis.call('PTTL', KEYS[3])
+if paused > 0 then return {0, paused} end
+local spacing = {tonumber(ARGV[1]), tonumber(ARGV[2])}
+local horizon = tonumber(ARGV[3])
+local slot = now
+for i = 1, 2 do
+  if spacing[i] > 0 then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat > slot then slot = tat end
+  end
+end
+local delay = slot - now
+if delay > horizon then return {0, math.ceil(delay - horizon)} end
+for i = 1, 2 do
+  if spacing[i] > 0 then redis.call('SET', KEYS[i], tostring(slot + spacing[i]), 'PX', math.ceil(delay + spacing[i] + 1000)) end
+end
+return {1, math.floor(delay)}
+`;
+
+/** Extends a pause, never shortens one. */
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1
+`;
+
+@Injectable()
+export class PageLimiter {
+  private readonly prefix: string;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
+    this.prefix = `${config.redis.prefix}:rate`;
+  }
+
+  /**
+   * Reserves a slot: the number of milliseconds to wait before calling Graph, or null when none
+   * could be reserved and the caller should ask again in `retryInMs` (a pause, or a long queue).
+   */
+  async reserve(pageId: string, lane: Lane, media: boolean): Promise<{ delayMs: number } | { retryInMs: number }> {
+    const { pageRate, promotionRate, mediaRate, rateMarginMs } = this.config.delivery;
+    const spacing = (limit: number) => (1_000 + rateMarginMs) / limit;
+    const second = media ? { key: 'media', limit: mediaRate } : lane === Lane.Promotion ? { key: 'promotion', limit: promotionRate } : null;
+    const pageSpacing = spacing(pageRate);
+    const horizon = lane === Lane.Promotion ? 2 * pageSpacing : 1_000;
+    const keys = [`${this.prefix}:${pageId}`, `${this.prefix}:${pageId}:${second?.key ?? 'none'}`, this.pauseKey(pageId)];
+    const [granted, ms] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit) : 0, horizon)) as [number, number];
+    return granted === 1 ? { delayMs: ms } : { retryInMs: ms };
+  }
+
+  async pause(pageId: string, ms: number): Promise<void> {
+    await this.redis.client.eval(PAUSE, 1, this.pauseKey(pageId), Math.max(1, Math.ceil(ms)));
+  }
+
+  private pauseKey(pageId: string): string {
+    return `${this.prefix}:${pageId}:pause`;
+  }
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import http from 'node:http';
+import https from 'node:https';
+import { type AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { parseBusinessUseCaseUsage, type SendFailure } from './graph-errors';
+
+export type SendOutcome = { ok: true; mid: string } | { ok: false; failure: SendFailure; message: string };
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * The Send API call, on node:http rather than fetch because the difference between "never left"
+ * and "left, no answer" decides whether a message may be resent: a connect timeout or a refused
+ * connection is `timeout_before_send`/`network` (safe to retry), anything after the socket
+ * connected is `timeout_after_send` (the outcome is unknown). The token travels in a header.
+ */
+@Injectable()
+export class SendApiClient implements OnModuleDestroy {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly connectTimeoutMs: number;
+  private readonly responseTimeoutMs: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.base = new URL(`${config.messenger.graphUrl}/${config.messenger.graphVersion}/`);
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    this.connectTimeoutMs = config.messenger.graphConnectTimeoutMs;
+    this.responseTimeoutMs = config.messenger.graphTimeoutMs;
+  }
+
+  onModuleDestroy(): void {
+    this.agent.destroy();
+  }
+
+  send(pageId: string, token: string, body: Record<string, unknown>): Promise<SendOutcome> {
+    const url = new URL(`${encodeURIComponent(pageId)}/messages`, this.base);
+    const json = Buffer.from(JSON.stringify(body));
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve) => {
+      let connected = false;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: SendOutcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const lost = (): void =>
+        finish(connected ? { ok: false, failure: { transport: 'timeout_after_send' }, message: 'No answer from Graph after the request was sent' } : { ok: false, failure: { transport: 'network' }, message: 'Could not connect to Graph' });
+
+      const req = request(url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': json.length },
+      });
+      timer = setTimeout(() => {
+        finish({ ok: false, failure: { transport: 'timeout_before_send' }, message: 'Timed out connecting to Graph' });
+        req.destroy();
+      }, this.connectTimeoutMs);
+      const onConnect = (): void => {
+        connected = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          lost();
+          req.destroy();
+        }, this.responseTimeoutMs);
+      };
+      req.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', onConnect);
+        else onConnect();
+      });
+      req.on('error', lost);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        });
+        res.on('error', lost);
+        res.on('aborted', lost);
+        res.on('end', () => finish(interpret(res, Buffer.concat(chunks).toString('utf8'))));
+      });
+      req.end(json);
+    });
+  }
+}
+
+function interpret(res: http.IncomingMessage, text: string): SendOutcome {
+  const status = res.statusCode ?? 0;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const record = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  if (status >= 200 && status < 300 && typeof record.message_id === 'string') return { ok: true, mid: record.message_id };
+  const error = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : {};
+  const retryAfter = Number(res.headers['retry-after']);
+  const usage = res.headers['x-business-use-case-usage'];
+  return {
+    ok: false,
+    message: typeof error.message === 'string' ? error.message.slice(0, 300) : `HTTP ${status}`,
+    failure: {
+      // A 2xx without a message id tells us nothing about whether Meta took the message.
+      ...(status >= 200 && status < 300 ? {} : { httpStatus: status }),
+      code: typeof error.code === 'number' ? error.code : null,
+      subcode: typeof error.error_subcode === 'number' ? error.error_subcode : null,
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      businessUseCaseWaitSeconds: parseBusinessUseCaseUsage(Array.isArray(usage) ? usage[0] : usage),
+    },
+  };
+}
