@@ -27,7 +27,13 @@ describe('delivery', () => {
   let sim: GraphSimulator;
   before(async () => {
     sim = await startSimulator();
-    h = await startHarness('delivery', { ...messengerEnv(sim), GRAPH_TIMEOUT_MS: '1000', GRAPH_CONNECT_TIMEOUT_MS: '500', DELIVERY_LEASE_MS: '3000' });
+    h = await startHarness('delivery', {
+      ...messengerEnv(sim),
+      GRAPH_TIMEOUT_MS: '1000',
+      GRAPH_CONNECT_TIMEOUT_MS: '500',
+      DELIVERY_LEASE_MS: '3000',
+      DELIVERY_UNKNOWN_RESEND_AFTER_MS: '1000',
+    });
   });
   after(async () => {
     await h.close();
@@ -295,6 +301,89 @@ describe('delivery', () => {
     assert.match(metrics.text, /# TYPE guichet_delivery_queue gauge/);
   });
 
+  /** Promotions as a campaign would queue them: contacts who wrote today, one delivery each. */
+  async function broadcast(companyId: string, page: ConnectedPage, count: number): Promise<void> {
+    await h.db.query(
+      `WITH c AS (
+         INSERT INTO contacts (company_id, channel_id, psid, name, last_interaction_at)
+         SELECT $1, $2, (8000000000000 + g)::text || $4, 'Customer ' || g, now() FROM generate_series(1, $3) g RETURNING id, psid)
+       INSERT INTO deliveries (company_id, channel_id, page_id, contact_id, psid, lane, purpose, payload, decision)
+       SELECT $1, $2, $5, c.id, c.psid, 'promotion', 'promotion', '{"text":"Soldes !"}', '{"mode":"UPDATE","rule":"standard_window_24h"}' FROM c`,
+      [companyId, page.channelId, count, page.pageId.slice(-4), page.pageId],
+    );
+  }
+  const queuedPromotions = async (page: ConnectedPage) =>
+    (await h.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE channel_id = $1 AND lane = 'promotion' AND state = 'queued'`, [page.channelId])).rows[0].n as number;
+
+  it("one company's broadcast does not starve another company's, and an agent reply overtakes a broadcast on its own Page", async () => {
+    const big = await signupCompany(h.http);
+    const small = await signupCompany(h.http);
+    const bigPage = await connectPage(h, sim, big.adminToken);
+    const smallPage = await connectPage(h, sim, small.adminToken);
+    const c = await conversation(bigPage);
+    await broadcast(big.companyId, bigPage, 1_500);
+    await waitFor(async () => (await queuedPromotions(bigPage)) < 1_500, 'the big broadcast started');
+    await broadcast(small.companyId, smallPage, 5);
+    await waitFor(async () => (await queuedPromotions(smallPage)) === 0, "the small company's broadcast went out");
+    assert.ok((await queuedPromotions(bigPage)) > 1_000, 'while most of the big one still waits');
+    const res = await reply(big.adminToken, c.ticketId, { text: 'Votre colis arrive demain' });
+    await waitState(res.body.id, ['sent']);
+    assert.ok((await queuedPromotions(bigPage)) > 1_000, 'the reply did not wait for the broadcast on its Page');
+    // Stop the rest of the broadcast so it does not load the tests that follow.
+    await h.db.query(`UPDATE deliveries SET state = 'skipped', refusal_code = 'test_stopped', error_reason = 'stopped by the test' WHERE channel_id = $1 AND state = 'queued'`, [bigPage.channelId]);
+  });
+
+  it('an unknown outcome: an agent reply is resent once when no echo came, a promotion never is', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const c = await conversation(page);
+    sim.script({ match: { pageId: page.pageId, recipient: c.psid }, times: 1, respond: { kind: 'hang' } });
+    const res = await reply(company.adminToken, c.ticketId, { text: 'Réponse perdue ?' });
+    await waitFor(async () => (await deliveriesOf(res.body.id))[0].resends === 1, 'resent after the unknown outcome');
+    await waitState(res.body.id, ['sent']);
+    const [d] = await deliveriesOf(res.body.id);
+    assert.equal(sends(page.pageId).filter((call) => metadataOf(call) === d.id).length, 2, 'the first call, then one resend');
+
+    const promo = await conversation(page);
+    await h.db.query(
+      `INSERT INTO deliveries (company_id, channel_id, page_id, contact_id, psid, lane, purpose, payload, decision)
+       VALUES ($1, $2, $3, $4, $5, 'promotion', 'promotion', '{"text":"Soldes"}', '{"mode":"UPDATE"}')`,
+      [company.companyId, page.channelId, page.pageId, promo.contactId, promo.psid],
+    );
+    sim.script({ match: { pageId: page.pageId, recipient: promo.psid }, times: 1, respond: { kind: 'hang' } });
+    const promoState = async () => (await h.db.query(`SELECT id, state, resends, unknown_at FROM deliveries WHERE contact_id = $1`, [promo.contactId])).rows[0];
+    await waitFor(async () => (await promoState()).state === 'unknown', 'the promotion is unknown');
+    // Past the resend delay and several sweeps: still unknown, still one call (at most once).
+    const since = Date.now();
+    await waitFor(async () => Date.now() - since > 2_500 && (await promoState()).state === 'unknown', 'several sweeps later');
+    const p = await promoState();
+    assert.equal(p.resends, 0);
+    assert.equal(sends(page.pageId).filter((call) => metadataOf(call) === p.id).length, 1);
+  });
+
+  it('audio and video keep to 10 per second per Page, below the Page rate', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    await h.db.query(
+      `WITH c AS (
+         INSERT INTO contacts (company_id, channel_id, psid, name, last_interaction_at)
+         SELECT $1, $2, (7000000000000 + g)::text || $3, 'Customer ' || g, now() FROM generate_series(1, 30) g RETURNING id, psid)
+       INSERT INTO deliveries (company_id, channel_id, page_id, contact_id, psid, lane, purpose, payload, media, decision)
+       SELECT $1, $2, $4, c.id, c.psid, 'transactional', 'transactional',
+         '{"attachment":{"type":"video","payload":{"url":"https://shop.example/unboxing.mp4","is_reusable":true}}}', true, '{"mode":"UPDATE"}' FROM c`,
+      [company.companyId, page.channelId, page.pageId.slice(-4), page.pageId],
+    );
+    await waitFor(async () => (await h.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE channel_id = $1 AND state = 'sent'`, [page.channelId])).rows[0].n === 30, 'all 30 videos sent');
+    const times = sends(page.pageId).map((call) => call.at).sort((a, b) => a - b);
+    let worst = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i] - times[j] >= 1_000) j++;
+      worst = Math.max(worst, i - j + 1);
+    }
+    assert.ok(worst <= 10, `at most 10 videos in any second, saw ${worst}`);
+    assert.equal(sends(page.pageId).filter((call) => call.status !== 200).length, 0, 'Meta never refused one');
+  });
+
   describe('every row of the Send API error table, at the simulator', { concurrency: 4 }, () => {
     let company: Awaited<ReturnType<typeof signupCompany>>;
     before(async () => {
@@ -318,7 +407,11 @@ describe('delivery', () => {
         else if (http === 'status_5xx') respond = { kind: 'http', status: 503, body: '<html>unavailable</html>' };
         else if (http === 'status_4xx') respond = { kind: 'http', status: 404, body: '{"error":{"message":"nope","code":999999}}' };
         else if (code === undefined) respond = { kind: 'http', status: 200, body: '{"recipient_id":"1"}' };
-        else respond = { kind: 'http', status: code === 613 || row.action === 'pause_page' ? 429 : 400, body, headers: { 'content-type': 'application/json', 'retry-after': '1' } };
+        else if (code !== undefined && code >= 80000) {
+          // Business use case limits say how long to wait in X-Business-Use-Case-Usage, in minutes.
+          const usage = JSON.stringify({ [page.pageId]: [{ type: 'messenger', call_count: 100, total_time: 100, total_cputime: 100, estimated_time_to_regain_access: 0.02 }] });
+          respond = { kind: 'http', status: 400, body, headers: { 'content-type': 'application/json', 'x-business-use-case-usage': usage } };
+        } else respond = { kind: 'http', status: row.action === 'pause_page' ? 429 : 400, body, headers: { 'content-type': 'application/json', 'retry-after': '1' } };
         sim.script({ match: { pageId: page.pageId, recipient: c.psid, path: `/${page.pageId}/messages` }, times: 1, respond });
         const res = await reply(company.adminToken, c.ticketId, { text: `row ${label}` });
         assert.equal(res.status, 201, res.text);
