@@ -52,6 +52,11 @@ export class ChannelRepository {
     await this.channels.update({ companyId, id }, { status, statusReason: reason });
   }
 
+  /** A status from a Graph refusal of one token: ignored when the token was replaced since. */
+  async setStatusIfToken(companyId: string, id: string, envelope: string, status: ChannelStatus, reason: string | null): Promise<void> {
+    await this.channels.update({ companyId, id, accessTokenEnc: envelope }, { status, statusReason: reason });
+  }
+
   /** Only ever extends a pause: two workers hitting the limit at once keep the longer wait. */
   async pauseSending(companyId: string, id: string, ms: number): Promise<void> {
     await this.channels.query(

@@ -115,6 +115,14 @@ export class Delivery extends TenantOwned {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   leaseUntil!: Date | null;
 
+  /** Fences the lease: only the worker holding this id may settle the delivery. */
+  @Column({ type: 'uuid', nullable: true })
+  leaseId!: string | null;
+
+  /** Set in the same statement that lets the Graph call start: a lease that expires without it never reached Meta. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  dispatchedAt!: Date | null;
+
   @Column({ type: 'varchar', length: 200, nullable: true })
   mid!: string | null;
 

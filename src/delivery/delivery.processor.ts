@@ -28,11 +28,15 @@ interface Run {
   channel: Channel;
   lane: Lane;
   token: string;
+  /** The sealed token this run uses: a refusal of it must not undo an admin's replacement. */
+  envelope: string | null;
   deadline: number;
   /** Set when the Page must stop now: paused by Meta, or its channel held. */
   stopped: boolean;
   /** Set when a sender found nothing left to claim. */
   drained: boolean;
+  senders: Array<Promise<void>>;
+  maxSenders: number;
 }
 
 /**
@@ -84,28 +88,37 @@ export class DeliveryProcessor {
       if (error instanceof ChannelUnavailableError) return 'skipped';
       throw error;
     }
-    const run: Run = { channel, lane, token, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false };
+    const envelope = await this.channels.encryptedToken(companyId, channelId);
+    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, senders: [], maxSenders: 0 };
     const rate = lane === Lane.Promotion ? this.config.delivery.promotionRate : this.config.delivery.pageRate;
-    // Enough calls in flight to fill the rate at a 250 ms Graph latency, and no more.
-    const senders = Math.max(1, Math.min(this.config.delivery.pageConcurrency, Math.ceil(rate / 4)));
-    await Promise.all(Array.from({ length: senders }, () => this.sender(run)));
+    // Enough calls in flight to fill the rate at a 250 ms Graph latency, and no more; one reply needs one.
+    run.maxSenders = Math.max(1, Math.min(this.config.delivery.pageConcurrency, Math.ceil(rate / 4)));
+    this.addSender(run);
+    // Senders join as claims succeed, so the array grows while it is awaited.
+    for (let i = 0; i < run.senders.length; i++) await run.senders[i];
     // The slice ended with work left: queue behind the other Pages rather than keep the slot.
     if (!run.drained && !run.stopped) await this.jobs.enqueue(LANE_JOB[lane], { companyId, channelId });
     return 'done';
+  }
+
+  private addSender(run: Run): void {
+    if (run.senders.length < run.maxSenders) run.senders.push(this.sender(run));
   }
 
   private async sender(run: Run): Promise<void> {
     while (!run.stopped && !run.drained && Date.now() < run.deadline) {
       const delivery = await this.deliveries.claim(run.channel.companyId, run.channel.id, run.lane, this.config.delivery.leaseMs);
       if (!delivery) {
-        // Nothing claimable can still mean work waiting behind a contact's earlier message in flight.
-        if (!(await this.deliveries.hasDue(run.channel.companyId, run.channel.id, run.lane))) {
+        // Nothing claimable while a call is in flight: its outcome may unblock the contact's next message.
+        if (!(await this.deliveries.inFlight(run.channel.companyId, run.channel.id, run.lane))) {
           run.drained = true;
           return;
         }
         await sleep(20);
         continue;
       }
+      // Work was there: one more sender, up to the Page's share.
+      this.addSender(run);
       try {
         await this.sendOne(run, delivery);
       } catch (error) {
@@ -116,10 +129,15 @@ export class DeliveryProcessor {
     }
   }
 
-  /** Waits for this call's slot in the Page's pace; false when the Page was paused meanwhile or the slice ran out. */
+  /**
+   * Waits for this call's slot in the Page's pace; false when the Page was paused meanwhile (here
+   * or by another process), the slice ran out, or no slot came within two seconds: the caller
+   * puts the delivery back rather than hold its lease.
+   */
   private async admitted(run: Run, media: boolean): Promise<boolean> {
+    const giveUpAt = Date.now() + 2_000;
     for (;;) {
-      if (run.stopped || Date.now() >= run.deadline) return false;
+      if (run.stopped || Date.now() >= Math.min(run.deadline, giveUpAt)) return false;
       let slot: Awaited<ReturnType<PageLimiter['reserve']>>;
       try {
         slot = await this.limiter.reserve(run.channel.pageId, run.lane, media);
@@ -128,11 +146,17 @@ export class DeliveryProcessor {
         slot = { retryInMs: 500 };
       }
       if ('delayMs' in slot) {
+        if (slot.delayMs <= 0) return true;
         const due = Date.now() + slot.delayMs;
-        if (slot.delayMs > 0) await sleep(slot.delayMs);
+        await sleep(slot.delayMs);
         // Woken late (a busy event loop): going now would bunch this call with the next slots,
         // which is how a paced stream ends up over the limit at Meta. Take a fresh slot instead.
         if (Date.now() - due > LATE_SLOT_MS) continue;
+        // Meta may have paused the Page while we slept, answering another call or another process.
+        if (run.stopped || (await this.limiter.pausedFor(run.channel.pageId).catch(() => 0)) > 0) {
+          run.stopped = true;
+          return false;
+        }
         return true;
       }
       // Longer than a second means Meta paused the Page: give the slot to another Page.
@@ -157,7 +181,7 @@ export class DeliveryProcessor {
     });
     if (!decision.allowed) {
       // A window that closed while the message waited: skipped with the rule, never sent illegally.
-      await this.deliveries.skip(companyId, d.id, decision.code, decision.reason, { ...decision, decidedAt: new Date().toISOString() });
+      await this.deliveries.skip(companyId, d.id, d.leaseId, decision.code, decision.reason, { ...decision, decidedAt: new Date().toISOString() });
       this.metrics.delivery(run.lane, run.channel.pageId, 'skipped', decision.code);
       return;
     }
@@ -167,9 +191,12 @@ export class DeliveryProcessor {
     // the sweeper turns into `unknown`; promotions reserve at most two slots ahead, so that
     // window is a few milliseconds.
     if (!(await this.admitted(run, d.media))) {
-      await this.deliveries.requeue(companyId, d.id, 0, false, null);
+      await this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
       return;
     }
+    // Settled meanwhile (an echo of an earlier attempt, the sweeper): no call.
+    const { graphConnectTimeoutMs, graphTimeoutMs } = this.config.messenger;
+    if (!(await this.deliveries.dispatch(companyId, d.id, d.leaseId, graphConnectTimeoutMs + graphTimeoutMs + 5_000))) return;
     const outcome = await this.client.send(run.channel.pageId, run.token, request);
     const evidence = { ...decision, decidedAt: new Date().toISOString() };
     if (outcome.ok) {
@@ -187,10 +214,10 @@ export class DeliveryProcessor {
     this.metrics.delivery(run.lane, run.channel.pageId, c.action === 'unknown' ? 'unknown' : c.action === 'fail' ? 'failed' : c.action, label);
     switch (c.action) {
       case 'retry': {
-        if (d.attempts >= this.config.delivery.maxAttempts) return this.deliveries.fail(companyId, d.id, failure);
+        if (d.attempts >= this.config.delivery.maxAttempts) return this.deliveries.fail(companyId, d.id, d.leaseId, failure);
         // Exponential with full jitter, so a Page's retries do not come back as one burst.
         const delay = this.config.delivery.retryBaseMs * 2 ** (d.attempts - 1) * (0.5 + Math.random() / 2);
-        return this.deliveries.requeue(companyId, d.id, delay, true, failure);
+        return this.deliveries.requeue(companyId, d.id, d.leaseId, delay, true, failure);
       }
       case 'pause_page': {
         const ms = (c.pauseSeconds ?? 60) * 1_000;
@@ -198,18 +225,21 @@ export class DeliveryProcessor {
         await this.limiter.pause(run.channel.pageId, ms).catch(() => undefined);
         await this.channels.pauseSending(companyId, run.channel.id, ms);
         this.logger.warn({ pageId: run.channel.pageId, seconds: ms / 1000, code: c.code }, 'Meta asked the Page to slow down; paused');
-        return this.deliveries.requeue(companyId, d.id, ms, false, failure);
+        return this.deliveries.requeue(companyId, d.id, d.leaseId, ms, false, failure);
       }
       case 'hold_channel': {
         run.stopped = true;
-        await this.channels.setStatus(companyId, run.channel.id, c.channelStatus === 'restricted' ? ChannelStatus.Restricted : ChannelStatus.NeedsReauth, failure.reason.slice(0, 300));
-        return this.deliveries.requeue(companyId, d.id, 0, false, failure);
+        // Only if the refused token is still the stored one: an admin may have replaced it since.
+        if (run.envelope !== null) {
+          await this.channels.setStatusIfToken(companyId, run.channel.id, run.envelope, c.channelStatus === 'restricted' ? ChannelStatus.Restricted : ChannelStatus.NeedsReauth, failure.reason.slice(0, 300));
+        }
+        return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, failure);
       }
       case 'fail':
         if (c.recordsOptOut) await this.consents.optOut(this.dataSource.manager, companyId, run.channel.id, d.contactId, 'person_unavailable', new Date());
-        return this.deliveries.fail(companyId, d.id, failure);
+        return this.deliveries.fail(companyId, d.id, d.leaseId, failure);
       case 'unknown':
-        return this.deliveries.markUnknown(companyId, d.id, failure.reason);
+        return this.deliveries.markUnknown(companyId, d.id, d.leaseId, failure.reason);
     }
   }
 }

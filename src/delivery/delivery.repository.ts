@@ -37,6 +37,7 @@ export interface ClaimedDelivery {
   media: boolean;
   utilityTemplate: string | null;
   attempts: number;
+  leaseId: string;
 }
 
 export interface SendContext {
@@ -69,7 +70,7 @@ export interface MessageDeliveryRow {
 }
 
 const CLAIM_COLUMNS = `d.id, d.company_id AS "companyId", d.contact_id AS "contactId", d.psid, d.message_id AS "messageId", d.lane, d.purpose,
-  d.payload, d.media, d.utility_template AS "utilityTemplate", d.attempts`;
+  d.payload, d.media, d.utility_template AS "utilityTemplate", d.attempts, d.lease_id AS "leaseId"`;
 
 @Injectable()
 export class DeliveryRepository {
@@ -106,9 +107,11 @@ export class DeliveryRepository {
         `WITH next AS (
            SELECT q.id FROM deliveries q
            WHERE q.company_id = $1 AND q.channel_id = $2 AND q.lane = $3 AND q.state = 'queued' AND q.next_attempt_at <= now()
-             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.contact_id = q.contact_id AND e.lane = q.lane AND e.state IN ('queued', 'sending') AND e.seq < q.seq)
+             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.contact_id = q.contact_id AND e.lane = q.lane AND e.seq < q.seq
+               AND (e.state IN ('queued', 'sending') OR (e.state = 'unknown' AND e.resends = 0 AND e.lane <> 'promotion')))
            ORDER BY q.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-         UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond', updated_at = now()
+         UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond',
+           lease_id = gen_random_uuid(), dispatched_at = NULL, updated_at = now()
          FROM next WHERE d.id = next.id
          RETURNING ${CLAIM_COLUMNS}`,
         [companyId, channelId, lane, leaseMs],
@@ -117,10 +120,27 @@ export class DeliveryRepository {
     return rows[0] ?? null;
   }
 
-  async hasDue(companyId: string, channelId: string, lane: Lane): Promise<boolean> {
+  /** Whether a call of this Page's lane is in flight: what it settles may unblock the contact's next message. */
+  async inFlight(companyId: string, channelId: string, lane: Lane): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM deliveries WHERE company_id = $1 AND channel_id = $2 AND lane = $3 AND state = 'queued' AND next_attempt_at <= now() LIMIT 1`,
+      `SELECT 1 FROM deliveries WHERE company_id = $1 AND channel_id = $2 AND lane = $3 AND state = 'sending' LIMIT 1`,
       [companyId, channelId, lane],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The last step before the Graph call, and its permission: only while this worker still holds
+   * the lease (an echo, the sweeper or a retry may have moved the row meanwhile). Records the
+   * dispatch, and covers the call itself with a fresh lease.
+   */
+  async dispatch(companyId: string, id: string, leaseId: string, leaseMs: number): Promise<boolean> {
+    const rows = returnedRows<unknown>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET dispatched_at = now(), lease_until = now() + $4 * interval '1 millisecond'
+         WHERE company_id = $1 AND id = $2 AND lease_id = $3 AND state = 'sending' RETURNING id`,
+        [companyId, id, leaseId, leaseMs],
+      ),
     );
     return rows.length > 0;
   }
@@ -138,16 +158,17 @@ export class DeliveryRepository {
   }
 
   /**
-   * Graph accepted it. An echo may have settled it first (it carries the same mid); a lease that
-   * expired meanwhile made it `unknown`, which this answer resolves.
+   * Graph accepted it, whoever holds the row now: an echo may have settled it first (same mid), a
+   * lease that expired made it `unknown` or queued it for a resend, which this answer makes moot.
+   * `sent_at` is when the call left, which is what Meta's delivery and read watermarks compare with.
    */
   async markSent(companyId: string, id: string, mid: string, sendDecision: Record<string, unknown>, messagingType: string | null, tag: string | null): Promise<boolean> {
     const rows = returnedRows<{ messageId: string | null }>(
       await this.dataSource.query(
-        `UPDATE deliveries SET state = CASE WHEN state IN ('sending', 'unknown') THEN 'sent'::delivery_state ELSE state END,
-           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, now()), lease_until = NULL, unknown_at = NULL,
+        `UPDATE deliveries SET state = CASE WHEN state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE state END,
+           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
            send_decision = $4, messaging_type = $5, tag = $6, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
-         WHERE company_id = $1 AND id = $2 AND state IN ('sending', 'unknown', 'sent', 'delivered', 'read')
+         WHERE company_id = $1 AND id = $2 AND state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
          RETURNING message_id AS "messageId"`,
         [companyId, id, mid, JSON.stringify(sendDecision), messagingType, tag],
       ),
@@ -157,37 +178,38 @@ export class DeliveryRepository {
   }
 
   /** Back to the queue: a retry (counted) or a pause or hold (not counted, it was not the message's fault). */
-  async requeue(companyId: string, id: string, delayMs: number, counted: boolean, failure: Failure | null): Promise<void> {
+  async requeue(companyId: string, id: string, leaseId: string, delayMs: number, counted: boolean, failure: Failure | null): Promise<void> {
     await this.dataSource.query(
       `UPDATE deliveries SET state = 'queued', lease_until = NULL, next_attempt_at = now() + $3 * interval '1 millisecond',
          attempts = CASE WHEN $4 THEN attempts ELSE GREATEST(attempts - 1, 0) END,
-         error_code = $5, error_subcode = $6, error_reason = $7, updated_at = now()
-       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
-      [companyId, id, Math.max(0, Math.round(delayMs)), counted, failure?.code ?? null, failure?.subcode ?? null, failure?.reason.slice(0, 500) ?? null],
+         error_code = $5, error_subcode = $6, error_reason = $7, lease_id = NULL, dispatched_at = NULL, unknown_at = NULL, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND lease_id = $8 AND state IN ('sending', 'unknown')`,
+      [companyId, id, Math.max(0, Math.round(delayMs)), counted, failure?.code ?? null, failure?.subcode ?? null, failure?.reason.slice(0, 500) ?? null, leaseId],
     );
   }
 
-  async fail(companyId: string, id: string, failure: Failure): Promise<void> {
+  /** A definite answer from Meta also settles this worker's row that the sweeper made `unknown` meanwhile. */
+  async fail(companyId: string, id: string, leaseId: string, failure: Failure): Promise<void> {
     await this.dataSource.query(
-      `UPDATE deliveries SET state = 'failed', lease_until = NULL, error_code = $3, error_subcode = $4, error_reason = $5, updated_at = now()
-       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
-      [companyId, id, failure.code, failure.subcode, failure.reason.slice(0, 500)],
+      `UPDATE deliveries SET state = 'failed', lease_until = NULL, unknown_at = NULL, error_code = $3, error_subcode = $4, error_reason = $5, updated_at = now()
+       WHERE company_id = $1 AND id = $2 AND lease_id = $6 AND state IN ('sending', 'unknown')`,
+      [companyId, id, failure.code, failure.subcode, failure.reason.slice(0, 500), leaseId],
     );
   }
 
-  async skip(companyId: string, id: string, refusalCode: string, reason: string, sendDecision: Record<string, unknown>): Promise<void> {
+  async skip(companyId: string, id: string, leaseId: string, refusalCode: string, reason: string, sendDecision: Record<string, unknown>): Promise<void> {
     await this.dataSource.query(
       `UPDATE deliveries SET state = 'skipped', lease_until = NULL, refusal_code = $3, error_reason = $4, send_decision = $5, updated_at = now()
-       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
-      [companyId, id, refusalCode, reason.slice(0, 500), JSON.stringify(sendDecision)],
+       WHERE company_id = $1 AND id = $2 AND lease_id = $6 AND state = 'sending'`,
+      [companyId, id, refusalCode, reason.slice(0, 500), JSON.stringify(sendDecision), leaseId],
     );
   }
 
-  async markUnknown(companyId: string, id: string, reason: string): Promise<void> {
+  async markUnknown(companyId: string, id: string, leaseId: string, reason: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE deliveries SET state = 'unknown', lease_until = NULL, unknown_at = now(), error_reason = $3, updated_at = now()
-       WHERE company_id = $1 AND id = $2 AND state = 'sending'`,
-      [companyId, id, reason.slice(0, 500)],
+       WHERE company_id = $1 AND id = $2 AND lease_id = $4 AND state = 'sending'`,
+      [companyId, id, reason.slice(0, 500), leaseId],
     );
   }
 
@@ -199,7 +221,8 @@ export class DeliveryRepository {
     const rows = returnedRows<{ messageId: string | null }>(
       await manager.query(
         `UPDATE deliveries SET state = CASE WHEN state IN ('queued', 'sending', 'unknown', 'failed') THEN 'sent'::delivery_state ELSE state END,
-           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, $4), lease_until = NULL, unknown_at = NULL, updated_at = now()
+           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, $4), lease_until = NULL, unknown_at = NULL,
+           error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
          WHERE company_id = $1 AND id = $2 AND state <> 'skipped'
          RETURNING message_id AS "messageId"`,
         [companyId, id, mid, at],
@@ -242,12 +265,19 @@ export class DeliveryRepository {
 
   // --- sweeper: across companies, by design -------------------------------------------------------
 
-  /** A lease that ran out means the worker died or hung mid-call: the outcome is unknown. */
+  /**
+   * A lease that ran out means the worker died or hung. Before its dispatch the call never
+   * started, so the delivery simply goes back to the queue; after it, the outcome is unknown.
+   */
   async expireLeases(limit: number): Promise<number> {
     const rows = returnedRows<unknown>(
       await this.dataSource.query(
-        `UPDATE deliveries SET state = 'unknown', unknown_at = now(), lease_until = NULL, updated_at = now(),
-           error_reason = 'The worker stopped while sending; the message may or may not have reached Meta'
+        `UPDATE deliveries SET lease_until = NULL, updated_at = now(),
+           state = CASE WHEN dispatched_at IS NULL THEN 'queued'::delivery_state ELSE 'unknown'::delivery_state END,
+           attempts = CASE WHEN dispatched_at IS NULL THEN GREATEST(attempts - 1, 0) ELSE attempts END,
+           unknown_at = CASE WHEN dispatched_at IS NULL THEN NULL ELSE now() END,
+           error_reason = CASE WHEN dispatched_at IS NULL THEN error_reason
+             ELSE 'The worker stopped while sending; the message may or may not have reached Meta' END
          WHERE id IN (SELECT id FROM deliveries WHERE state = 'sending' AND lease_until < now() ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING id`,
         [limit],

@@ -66,10 +66,16 @@ export class PageLimiter {
     const spacing = (limit: number) => (1_000 + rateMarginMs) / limit;
     const second = media ? { key: 'media', limit: mediaRate } : lane === Lane.Promotion ? { key: 'promotion', limit: promotionRate } : null;
     const pageSpacing = spacing(pageRate);
-    const horizon = lane === Lane.Promotion ? 2 * pageSpacing : 1_000;
+    // How far ahead a lane may book: agent replies a second, shipping notices less, promotions two slots.
+    const horizon = lane === Lane.Promotion ? 2 * pageSpacing : lane === Lane.Transactional ? 200 : 1_000;
     const keys = [`${this.prefix}:${pageId}`, `${this.prefix}:${pageId}:${second?.key ?? 'none'}`, this.pauseKey(pageId)];
     const [granted, ms] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit) : 0, horizon)) as [number, number];
     return granted === 1 ? { delayMs: ms } : { retryInMs: ms };
+  }
+
+  /** Milliseconds left of a pause Meta asked for, 0 when none. */
+  async pausedFor(pageId: string): Promise<number> {
+    return Math.max(0, await this.redis.client.pttl(this.pauseKey(pageId)));
   }
 
   async pause(pageId: string, ms: number): Promise<void> {

@@ -11,9 +11,9 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * The Send API call, on node:http rather than fetch because the difference between "never left"
- * and "left, no answer" decides whether a message may be resent: a connect timeout or a refused
- * connection is `timeout_before_send`/`network` (safe to retry), anything after the socket
- * connected is `timeout_after_send` (the outcome is unknown). The token travels in a header.
+ * and "left, no answer" decides whether a message may be resent: a failure before the request
+ * was flushed to the socket is `timeout_before_send`/`network` (safe to retry), anything after
+ * is `timeout_after_send` (the outcome is unknown). The token travels in a header.
  */
 @Injectable()
 export class SendApiClient implements OnModuleDestroy {
@@ -39,7 +39,10 @@ export class SendApiClient implements OnModuleDestroy {
     const json = Buffer.from(JSON.stringify(body));
     const request = url.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve) => {
-      let connected = false;
+      // The request is "sent" once its bytes are flushed to the socket ('finish'): connected,
+      // TLS done, nothing left in our buffers. Before that, nothing can have reached Meta.
+      let flushed = false;
+      let responded = false;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: SendOutcome): void => {
@@ -48,40 +51,40 @@ export class SendApiClient implements OnModuleDestroy {
         clearTimeout(timer);
         resolve(outcome);
       };
-      const lost = (): void =>
-        finish(connected ? { ok: false, failure: { transport: 'timeout_after_send' }, message: 'No answer from Graph after the request was sent' } : { ok: false, failure: { transport: 'network' }, message: 'Could not connect to Graph' });
-
       const req = request(url, {
         method: 'POST',
         agent: this.agent,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': json.length },
       });
+      const lost = (error?: NodeJS.ErrnoException): void => {
+        // A kept-alive socket the server had already closed: it read nothing (Node's documented retry case).
+        const staleSocket = req.reusedSocket && error?.code === 'ECONNRESET' && !responded;
+        if (flushed && !staleSocket) finish({ ok: false, failure: { transport: 'timeout_after_send' }, message: 'No answer from Graph after the request was sent' });
+        else finish({ ok: false, failure: { transport: 'network' }, message: `Could not reach Graph${error?.code ? ` (${error.code})` : ''}` });
+      };
       timer = setTimeout(() => {
         finish({ ok: false, failure: { transport: 'timeout_before_send' }, message: 'Timed out connecting to Graph' });
         req.destroy();
       }, this.connectTimeoutMs);
-      const onConnect = (): void => {
-        connected = true;
+      req.on('finish', () => {
+        flushed = true;
         clearTimeout(timer);
         timer = setTimeout(() => {
           lost();
           req.destroy();
         }, this.responseTimeoutMs);
-      };
-      req.on('socket', (socket) => {
-        if (socket.connecting) socket.once('connect', onConnect);
-        else onConnect();
       });
       req.on('error', lost);
       req.on('response', (res) => {
+        responded = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
         });
-        res.on('error', lost);
-        res.on('aborted', lost);
+        res.on('error', () => lost());
+        res.on('aborted', () => lost());
         res.on('end', () => finish(interpret(res, Buffer.concat(chunks).toString('utf8'))));
       });
       req.end(json);
@@ -100,7 +103,7 @@ function interpret(res: http.IncomingMessage, text: string): SendOutcome {
   const record = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   if (status >= 200 && status < 300 && typeof record.message_id === 'string') return { ok: true, mid: record.message_id };
   const error = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : {};
-  const retryAfter = Number(res.headers['retry-after']);
+  const retryAfter = retryAfterSeconds(res.headers['retry-after']);
   const usage = res.headers['x-business-use-case-usage'];
   return {
     ok: false,
@@ -110,8 +113,19 @@ function interpret(res: http.IncomingMessage, text: string): SendOutcome {
       ...(status >= 200 && status < 300 ? {} : { httpStatus: status }),
       code: typeof error.code === 'number' ? error.code : null,
       subcode: typeof error.error_subcode === 'number' ? error.error_subcode : null,
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      retryAfterSeconds: retryAfter,
       businessUseCaseWaitSeconds: parseBusinessUseCaseUsage(Array.isArray(usage) ? usage[0] : usage),
     },
   };
+}
+
+/** `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterSeconds(header: string | undefined): number | null {
+  if (header === undefined || header.trim() === '') return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds : null;
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) return null;
+  const wait = (at - Date.now()) / 1_000;
+  return wait > 0 ? wait : null;
 }
