@@ -8,6 +8,7 @@ import { type BenchModule, log, machineInfo, printReport, runCleanup, watchOther
  */
 const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   ingest: async () => (await import('./ingest.bench')).ingest,
+  delivery: async () => (await import('./delivery.bench')).delivery,
 };
 
 async function main(): Promise<number> {

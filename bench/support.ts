@@ -243,7 +243,7 @@ export async function machineInfo(loadAverageBefore?: number, otherCpu?: Machine
 }
 
 /**
- * CPU time used during the run by processes other than this one, PostgreSQL and Redis (Linux
+ * CPU time used during the run by processes other than this one, its children, PostgreSQL and Redis (Linux
  * /proc, sampled every second): a busy neighbour, such as a test run, skews every figure.
  */
 export function watchOtherCpu(): { stop(): { cpu_seconds: number; by_command: Record<string, number> } } {
@@ -267,6 +267,8 @@ export function watchOtherCpu(): { stop(): { cpu_seconds: number; by_command: Re
         const command = stat.slice(stat.indexOf('(') + 1, close);
         if (ours.has(command)) continue;
         const fields = stat.slice(close + 2).split(' ');
+        // Services the benchmark spawned (fields[1] is the parent pid) are part of what it measures.
+        if (Number(fields[1]) === process.pid) continue;
         const ticks = Number(fields[11]) + Number(fields[12]);
         const previous = last.get(pid);
         last.set(pid, ticks);

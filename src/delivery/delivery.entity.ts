@@ -39,8 +39,9 @@ export const LANE_PURPOSE: Record<Lane, Purpose[]> = {
 @Index(['messageId'])
 // The claim walks a Page's queued rows in order; the predecessor check looks up a contact's unfinished rows.
 @Index(['channelId', 'lane', 'seq'], { where: "state = 'queued'" })
-@Index(['contactId', 'lane', 'seq'], { where: "state IN ('queued', 'sending')" })
+@Index(['contactId', 'lane', 'seq'], { where: "state IN ('queued', 'sending', 'unknown')" })
 @Index(['leaseUntil'], { where: "state = 'sending'" })
+@Index(['channelId', 'lane'], { where: "state = 'sending'" })
 @Index(['unknownAt'], { where: "state = 'unknown'" })
 @Index(['contactId', 'sentAt'], { where: "state IN ('sent', 'delivered')" })
 @Index(['pageId', 'mid'], { where: 'mid IS NOT NULL' })

@@ -108,7 +108,8 @@ export class DeliveryRepository {
            SELECT q.id FROM deliveries q
            WHERE q.company_id = $1 AND q.channel_id = $2 AND q.lane = $3 AND q.state = 'queued' AND q.next_attempt_at <= now()
              AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.contact_id = q.contact_id AND e.lane = q.lane AND e.seq < q.seq
-               AND (e.state IN ('queued', 'sending') OR (e.state = 'unknown' AND e.resends = 0 AND e.lane <> 'promotion')))
+               -- Written so that it implies the partial index's predicate: the check is an index probe, not a scan.
+               AND e.state IN ('queued', 'sending', 'unknown') AND (e.state <> 'unknown' OR (e.resends = 0 AND e.lane <> 'promotion')))
            ORDER BY q.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
          UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond',
            lease_id = gen_random_uuid(), dispatched_at = NULL, updated_at = now()
