@@ -13,7 +13,7 @@ import { JobName, type JobData, type JobOutcome, type PageLane } from '../jobs/j
 import { JobsService } from '../jobs/jobs.service';
 import { OnJob } from '../jobs/on-job.decorator';
 import { Lane } from './delivery.entity';
-import { type ClaimedDelivery, DeliveryRepository } from './delivery.repository';
+import { type ClaimedDelivery, DeliveryRepository, type SentRecord } from './delivery.repository';
 import { classifySendFailure } from './graph-errors';
 import { LANE_JOB } from './outbox.service';
 import { PageLimiter } from './page-limiter';
@@ -59,7 +59,11 @@ export class DeliveryProcessor {
     private readonly client: SendApiClient,
     private readonly jobs: JobsService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.sent = new SentBatch((rows) => this.deliveries.markSent(rows));
+  }
+
+  private readonly sent: SentBatch;
 
   @OnJob(JobName.SendAgentReplies)
   agentReplies(data: JobData<JobName.SendAgentReplies>): Promise<JobOutcome> {
@@ -200,7 +204,7 @@ export class DeliveryProcessor {
     const outcome = await this.client.send(run.channel.pageId, run.token, request);
     const evidence = { ...decision, decidedAt: new Date().toISOString() };
     if (outcome.ok) {
-      await this.deliveries.markSent(companyId, d.id, outcome.mid, evidence, (request.messaging_type as string | undefined) ?? null, (request.tag as string | undefined) ?? null);
+      await this.sent.record({ companyId, id: d.id, mid: outcome.mid, sendDecision: evidence, messagingType: (request.messaging_type as string | undefined) ?? null, tag: (request.tag as string | undefined) ?? null });
       this.metrics.delivery(run.lane, run.channel.pageId, 'sent');
       return;
     }
@@ -260,3 +264,41 @@ export function composeRequest(d: ClaimedDelivery, decision: Extract<PolicyDecis
       return { recipient: { notification_messages_token: marketingToken }, message };
   }
 }
+
+/**
+ * Successful sends are recorded in batches: one UPDATE, one commit, for all the answers that
+ * arrived within a few milliseconds, which is most of the database work of a busy Page. Losing a
+ * batch (the process dies) leaves its deliveries dispatched and leased: they become unknown and
+ * are settled by their echoes, exactly as if the process had died before the answer.
+ */
+class SentBatch {
+  private pending: Array<{ row: SentRecord; done: () => void; failed: (error: unknown) => void }> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly flushRows: (rows: SentRecord[]) => Promise<void>) {}
+
+  record(row: SentRecord): Promise<void> {
+    return new Promise((done, failed) => {
+      this.pending.push({ row, done, failed });
+      if (this.pending.length >= SENT_BATCH_MAX) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), SENT_BATCH_WAIT_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.flushRows(batch.map((entry) => entry.row));
+      for (const entry of batch) entry.done();
+    } catch (error) {
+      for (const entry of batch) entry.failed(error);
+    }
+  }
+}
+
+const SENT_BATCH_MAX = 100;
+const SENT_BATCH_WAIT_MS = 5;

@@ -48,6 +48,15 @@ export interface SendContext {
   marketingToken: string | null;
 }
 
+export interface SentRecord {
+  companyId: string;
+  id: string;
+  mid: string;
+  sendDecision: Record<string, unknown>;
+  messagingType: string | null;
+  tag: string | null;
+}
+
 export interface Failure {
   code: number | null;
   subcode: number | null;
@@ -159,23 +168,25 @@ export class DeliveryRepository {
   }
 
   /**
-   * Graph accepted it, whoever holds the row now: an echo may have settled it first (same mid), a
+   * Graph accepted them (one statement for a batch), whoever holds the rows now: an echo may have settled it first (same mid), a
    * lease that expired made it `unknown` or queued it for a resend, which this answer makes moot.
    * `sent_at` is when the call left, which is what Meta's delivery and read watermarks compare with.
    */
-  async markSent(companyId: string, id: string, mid: string, sendDecision: Record<string, unknown>, messagingType: string | null, tag: string | null): Promise<boolean> {
-    const rows = returnedRows<{ messageId: string | null }>(
+  async markSent(rows: SentRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof SentRecord>(key: K) => rows.map((row) => row[key]);
+    const updated = returnedRows<{ companyId: string; messageId: string | null; mid: string }>(
       await this.dataSource.query(
-        `UPDATE deliveries SET state = CASE WHEN state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE state END,
-           mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
-           send_decision = $4, messaging_type = $5, tag = $6, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
-         WHERE company_id = $1 AND id = $2 AND state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
-         RETURNING message_id AS "messageId"`,
-        [companyId, id, mid, JSON.stringify(sendDecision), messagingType, tag],
+        `UPDATE deliveries d SET state = CASE WHEN d.state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE d.state END,
+           mid = COALESCE(d.mid, x.mid), sent_at = COALESCE(d.sent_at, d.dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
+           send_decision = x.decision, messaging_type = x.messaging_type, tag = x.tag, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::varchar[], $6::varchar[]) AS x(company_id, id, mid, decision, messaging_type, tag)
+         WHERE d.company_id = x.company_id AND d.id = x.id AND d.state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
+         RETURNING d.company_id AS "companyId", d.message_id AS "messageId", x.mid`,
+        [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag')],
       ),
     );
-    if (rows[0]?.messageId) await this.adoptMid(this.dataSource.manager, companyId, rows[0].messageId, mid);
-    return rows.length > 0;
+    for (const row of updated) if (row.messageId) await this.adoptMid(this.dataSource.manager, row.companyId, row.messageId, row.mid);
   }
 
   /** Back to the queue: a retry (counted) or a pause or hold (not counted, it was not the message's fault). */
