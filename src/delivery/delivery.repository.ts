@@ -319,13 +319,22 @@ export class DeliveryRepository {
     return rows.length;
   }
 
-  /** Page lanes with work that is due, on channels that may send now. */
+  /**
+   * Page lanes with work that is due, on channels that may send now. The channels with queued
+   * rows are found by skipping through the partial index one channel at a time (a loose index
+   * scan), so a sweep costs the number of Pages, not the size of their broadcasts.
+   */
   runnableLanes(limit: number): Promise<Array<{ companyId: string; channelId: string; lane: Lane }>> {
     return this.dataSource.query(
-      `SELECT DISTINCT d.company_id AS "companyId", d.channel_id AS "channelId", d.lane
-       FROM deliveries d JOIN channels c ON c.id = d.channel_id
-       WHERE d.state = 'queued' AND d.next_attempt_at <= now() AND c.status = 'active' AND c.disconnected_at IS NULL
-         AND (c.send_paused_until IS NULL OR c.send_paused_until <= now())
+      `WITH RECURSIVE queued AS (
+         (SELECT channel_id FROM deliveries WHERE state = 'queued' ORDER BY channel_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT d.channel_id FROM deliveries d WHERE d.state = 'queued' AND d.channel_id > queued.channel_id ORDER BY d.channel_id LIMIT 1)
+         FROM queued WHERE queued.channel_id IS NOT NULL)
+       SELECT c.company_id AS "companyId", c.id AS "channelId", l.lane
+       FROM queued JOIN channels c ON c.id = queued.channel_id CROSS JOIN unnest(enum_range(NULL::delivery_lane)) AS l(lane)
+       WHERE c.status = 'active' AND c.disconnected_at IS NULL AND (c.send_paused_until IS NULL OR c.send_paused_until <= now())
+         AND EXISTS (SELECT 1 FROM deliveries q WHERE q.channel_id = c.id AND q.lane = l.lane AND q.state = 'queued' AND q.next_attempt_at <= now())
        LIMIT $1`,
       [limit],
     );
