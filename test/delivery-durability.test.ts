@@ -5,7 +5,7 @@ import { cloneTemplateDatabase, dropDatabase, pool } from './support/database';
 import { signupCompany } from './support/fixtures';
 import { testEnv, uniqueRedisPrefix } from './support/harness';
 import { HttpClient } from './support/http';
-import { messengerEnv, newPageId, pageToken } from './support/messenger';
+import { busiestSecond, messengerEnv, newPageId, pageToken } from './support/messenger';
 import { type ServiceProcess, spawnService, waitFor, waitReady } from './support/process';
 import { deleteRedisKeys } from './support/redis';
 
@@ -146,14 +146,9 @@ describe('deliveries are never lost, never doubled, and paced across processes',
     // Two lanes of one Page: two jobs, so both processes send to the Page at once.
     await t.queue(300, ['agent_reply', 'transactional']);
     await t.allSent();
-    const times = t.sends().map((call) => call.at).sort((a, b) => a - b);
+    const times = t.sends().map((call) => call.at);
     assert.equal(times.length, 300);
-    let worst = 0;
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (times[i] - times[j] >= 1_000) j++;
-      worst = Math.max(worst, i - j + 1);
-    }
-    if (worst > 52) console.log(JSON.stringify(times.map((x) => x - times[0])));
+    const worst = busiestSecond(times);
     assert.ok(worst <= 52, `at most 52 calls in a second, saw ${worst}`);
     assert.ok(worst >= 40, `and the limit was used (${worst})`);
     assert.equal(t.sends().filter((call) => call.status !== 200).length, 0, 'Meta never had to refuse one');

@@ -23,12 +23,6 @@ export enum Lane {
   Promotion = 'promotion',
 }
 
-export const LANE_PURPOSE: Record<Lane, Purpose[]> = {
-  [Lane.AgentReply]: [Purpose.HumanAgentReply, Purpose.AutomatedReply],
-  [Lane.Transactional]: [Purpose.Transactional],
-  [Lane.Promotion]: [Purpose.Promotion],
-};
-
 /**
  * The outbox: one row per Send API call. Written in the transaction of the business change that
  * caused it; jobs only name the Page and lane to serve, so Redis losing them loses nothing.

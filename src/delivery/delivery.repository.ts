@@ -40,6 +40,22 @@ export interface ClaimedDelivery {
   leaseId: string;
 }
 
+/** Who a message goes to and through which Page, with what the policy needs to know about them. */
+export interface Recipient {
+  companyId: string;
+  contactId: string;
+  psid: string;
+  channelId: string;
+  pageId: string;
+  lastInteractionAt: Date | null;
+  channel: { status: 'active' | 'needs_reauth' | 'restricted'; humanAgentEnabled: boolean; utilityTemplates: string[]; marketingMessagesEnabled: boolean };
+  consent: { marketing: 'none' | 'opted_in' | 'opted_out'; marketingTokenExpiresAt: Date | null; optedOut: boolean };
+}
+
+/** The policy's facts about a contact, read the same way when queuing and when sending (alias c for contacts, k for consents). */
+const CONSENT_COLUMNS = `c.last_interaction_at AS "lastInteractionAt", COALESCE(k.marketing::text, 'none') AS marketing,
+  k.marketing_token_expires_at AS "marketingTokenExpiresAt", k.opted_out_at IS NOT NULL AS "optedOut", k.marketing_token AS "marketingToken"`;
+
 export interface SendContext {
   lastInteractionAt: Date | null;
   marketing: 'none' | 'opted_in' | 'opted_out';
@@ -55,6 +71,13 @@ export interface SentRecord {
   sendDecision: Record<string, unknown>;
   messagingType: string | null;
   tag: string | null;
+}
+
+interface MidOfPart {
+  companyId: string;
+  messageId: string | null;
+  part: number;
+  mid: string;
 }
 
 export interface Failure {
@@ -158,13 +181,39 @@ export class DeliveryRepository {
   /** The facts the policy needs, read again at send time because they change while a message waits. */
   async sendContext(companyId: string, contactId: string): Promise<SendContext> {
     const [row] = await this.dataSource.query<SendContext[]>(
-      `SELECT c.last_interaction_at AS "lastInteractionAt", COALESCE(k.marketing::text, 'none') AS marketing,
-         k.marketing_token_expires_at AS "marketingTokenExpiresAt", k.opted_out_at IS NOT NULL AS "optedOut",
-         k.marketing_token AS "marketingToken"
-       FROM contacts c LEFT JOIN consents k ON k.contact_id = c.id WHERE c.company_id = $1 AND c.id = $2`,
+      `SELECT ${CONSENT_COLUMNS} FROM contacts c LEFT JOIN consents k ON k.contact_id = c.id WHERE c.company_id = $1 AND c.id = $2`,
       [companyId, contactId],
     );
     return row ?? { lastInteractionAt: null, marketing: 'none', marketingTokenExpiresAt: null, optedOut: false, marketingToken: null };
+  }
+
+  /** The same facts with the contact's channel, when a message is queued (in the caller's transaction). */
+  async recipient(manager: EntityManager, companyId: string, contactId: string): Promise<Recipient | null> {
+    const [row] = await manager.query<Array<SendContext & Record<string, unknown>>>(
+      `SELECT c.psid, ch.id AS "channelId", ch.page_id AS "pageId", ch.status, ch.human_agent_enabled AS "humanAgentEnabled",
+         ch.utility_templates AS "utilityTemplates", ch.marketing_messages_enabled AS "marketingMessagesEnabled",
+         ch.disconnected_at IS NOT NULL AS disconnected, ${CONSENT_COLUMNS}
+       FROM contacts c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN consents k ON k.contact_id = c.id
+       WHERE c.company_id = $1 AND c.id = $2`,
+      [companyId, contactId],
+    );
+    if (!row) return null;
+    return {
+      companyId,
+      contactId,
+      psid: row.psid as string,
+      channelId: row.channelId as string,
+      pageId: row.pageId as string,
+      lastInteractionAt: row.lastInteractionAt,
+      channel: {
+        // A disconnected Page cannot send at all: the same answer as a dead token.
+        status: row.disconnected ? 'needs_reauth' : (row.status as Recipient['channel']['status']),
+        humanAgentEnabled: row.humanAgentEnabled as boolean,
+        utilityTemplates: row.utilityTemplates as string[],
+        marketingMessagesEnabled: row.marketingMessagesEnabled as boolean,
+      },
+      consent: { marketing: row.marketing, marketingTokenExpiresAt: row.marketingTokenExpiresAt, optedOut: row.optedOut },
+    };
   }
 
   /**
@@ -175,18 +224,18 @@ export class DeliveryRepository {
   async markSent(rows: SentRecord[]): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof SentRecord>(key: K) => rows.map((row) => row[key]);
-    const updated = returnedRows<{ companyId: string; messageId: string | null; mid: string }>(
+    const updated = returnedRows<MidOfPart>(
       await this.dataSource.query(
         `UPDATE deliveries d SET state = CASE WHEN d.state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE d.state END,
            mid = COALESCE(d.mid, x.mid), sent_at = COALESCE(d.sent_at, d.dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
            send_decision = x.decision, messaging_type = x.messaging_type, tag = x.tag, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
          FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::varchar[], $6::varchar[]) AS x(company_id, id, mid, decision, messaging_type, tag)
          WHERE d.company_id = x.company_id AND d.id = x.id AND d.state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
-         RETURNING d.company_id AS "companyId", d.message_id AS "messageId", x.mid`,
+         RETURNING d.company_id AS "companyId", d.message_id AS "messageId", d.part, x.mid`,
         [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag')],
       ),
     );
-    for (const row of updated) if (row.messageId) await this.adoptMid(this.dataSource.manager, row.companyId, row.messageId, row.mid);
+    await this.adoptMids(this.dataSource.manager, updated);
   }
 
   /** Back to the queue: a retry (counted) or a pause or hold (not counted, it was not the message's fault). */
@@ -230,27 +279,34 @@ export class DeliveryRepository {
    * recorded. Returns false when the id is not one of this company's deliveries.
    */
   async settleByEcho(manager: EntityManager, companyId: string, id: string, mid: string, at: Date): Promise<boolean> {
-    const rows = returnedRows<{ messageId: string | null }>(
+    const rows = returnedRows<MidOfPart>(
       await manager.query(
         `UPDATE deliveries SET state = CASE WHEN state IN ('queued', 'sending', 'unknown', 'failed') THEN 'sent'::delivery_state ELSE state END,
            mid = COALESCE(mid, $3), sent_at = COALESCE(sent_at, $4), lease_until = NULL, unknown_at = NULL,
            error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
          WHERE company_id = $1 AND id = $2 AND state <> 'skipped'
-         RETURNING message_id AS "messageId"`,
+         RETURNING company_id AS "companyId", message_id AS "messageId", part, $3::varchar AS mid`,
         [companyId, id, mid, at],
       ),
     );
-    if (rows.length === 0) return false;
-    if (rows[0].messageId) await this.adoptMid(manager, companyId, rows[0].messageId, mid);
-    return true;
+    await this.adoptMids(manager, rows);
+    return rows.length > 0;
   }
 
-  /** The timeline message takes the mid of its first accepted part, so reactions and replies find it. */
-  private async adoptMid(manager: EntityManager, companyId: string, messageId: string, mid: string): Promise<void> {
+  /**
+   * The timeline message takes the mid of its first accepted part, so reactions and replies find
+   * it: one statement for a batch, the lowest part of each message winning.
+   */
+  private async adoptMids(manager: EntityManager, parts: MidOfPart[]): Promise<void> {
+    const first = new Map<string, MidOfPart>();
+    for (const p of parts) if (p.messageId && (first.get(p.messageId)?.part ?? Infinity) > p.part) first.set(p.messageId, p);
+    if (first.size === 0) return;
+    const rows = [...first.values()];
     await manager.query(
-      `UPDATE messages SET mid = $3 WHERE company_id = $1 AND id = $2 AND mid IS NULL
-         AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.page_id = messages.page_id AND o.mid = $3)`,
-      [companyId, messageId, mid],
+      `UPDATE messages m SET mid = x.mid FROM unnest($1::uuid[], $2::uuid[], $3::varchar[]) AS x(company_id, id, mid)
+       WHERE m.company_id = x.company_id AND m.id = x.id AND m.mid IS NULL
+         AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.page_id = m.page_id AND o.mid = x.mid)`,
+      [rows.map((r) => r.companyId), rows.map((r) => r.messageId), rows.map((r) => r.mid)],
     );
   }
 

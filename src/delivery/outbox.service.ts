@@ -5,7 +5,7 @@ import { type ErrorCode } from '../common/errors/error-codes';
 import { JobName } from '../jobs/job.catalogue';
 import { JobsService } from '../jobs/jobs.service';
 import { Lane } from './delivery.entity';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRepository, type Recipient } from './delivery.repository';
 import { type OutboundMessageDto } from './message-content.dto';
 import { toSendApiMessages, validateContent } from './message-content';
 import { decide, type PolicyDecision, Purpose, replyWindow } from './policy';
@@ -24,18 +24,6 @@ const PURPOSE_LANE: Record<Purpose, Lane> = {
 };
 
 const MEDIA = new Set(['audio', 'video']);
-
-/** Who a message goes to and through which Page, with what the policy needs to know about them. */
-export interface Recipient {
-  companyId: string;
-  contactId: string;
-  psid: string;
-  channelId: string;
-  pageId: string;
-  lastInteractionAt: Date | null;
-  channel: { status: 'active' | 'needs_reauth' | 'restricted'; humanAgentEnabled: boolean; utilityTemplates: string[]; marketingMessagesEnabled: boolean };
-  consent: { marketing: 'none' | 'opted_in' | 'opted_out'; marketingTokenExpiresAt: Date | null; optedOut: boolean };
-}
 
 export interface OutboundSpec {
   purpose: Purpose;
@@ -65,33 +53,8 @@ export class OutboxService {
     if (problems.length > 0) throw AppException.badRequest('This message cannot be sent', problems);
   }
 
-  async recipient(manager: EntityManager, companyId: string, contactId: string): Promise<Recipient | null> {
-    const [row] = await manager.query<Array<Record<string, unknown>>>(
-      `SELECT c.company_id AS "companyId", c.id AS "contactId", c.psid, ch.id AS "channelId", ch.page_id AS "pageId", c.last_interaction_at AS "lastInteractionAt",
-         ch.status, ch.human_agent_enabled AS "humanAgentEnabled", ch.utility_templates AS "utilityTemplates", ch.marketing_messages_enabled AS "marketingMessagesEnabled",
-         ch.disconnected_at IS NOT NULL AS disconnected,
-         COALESCE(k.marketing::text, 'none') AS marketing, k.marketing_token_expires_at AS "marketingTokenExpiresAt", k.opted_out_at IS NOT NULL AS "optedOut"
-       FROM contacts c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN consents k ON k.contact_id = c.id
-       WHERE c.company_id = $1 AND c.id = $2`,
-      [companyId, contactId],
-    );
-    if (!row) return null;
-    return {
-      companyId,
-      contactId,
-      psid: row.psid as string,
-      channelId: row.channelId as string,
-      pageId: row.pageId as string,
-      lastInteractionAt: row.lastInteractionAt as Date | null,
-      channel: {
-        // A disconnected Page cannot send at all: the same answer as a dead token.
-        status: row.disconnected ? 'needs_reauth' : (row.status as Recipient['channel']['status']),
-        humanAgentEnabled: row.humanAgentEnabled as boolean,
-        utilityTemplates: row.utilityTemplates as string[],
-        marketingMessagesEnabled: row.marketingMessagesEnabled as boolean,
-      },
-      consent: { marketing: row.marketing as Recipient['consent']['marketing'], marketingTokenExpiresAt: row.marketingTokenExpiresAt as Date | null, optedOut: row.optedOut as boolean },
-    };
+  recipient(manager: EntityManager, companyId: string, contactId: string): Promise<Recipient | null> {
+    return this.deliveries.recipient(manager, companyId, contactId);
   }
 
   decide(recipient: Recipient, purpose: Purpose, utilityTemplate?: string): PolicyDecision {

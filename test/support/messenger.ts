@@ -70,3 +70,14 @@ export async function customerWrites(h: Harness, driver: WebhookDriver, page: Co
   }
   return { psid, contactId: row.rows[0].contactId as string, ticketId: row.rows[0].ticketId as string };
 }
+
+/** The most calls that arrived within any one-second window: how a Page's rate looks from Meta's side. */
+export function busiestSecond(arrivals: number[]): number {
+  const times = [...arrivals].sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1_000) j++;
+    worst = Math.max(worst, i - j + 1);
+  }
+  return worst;
+}
