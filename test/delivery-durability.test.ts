@@ -140,6 +140,26 @@ describe('deliveries are never lost, never doubled, and paced across processes',
     assert.deepEqual([...calls].filter(([, n]) => n !== 1), [], 'each sent once');
   });
 
+  it('SIGTERM during a long backlog on one Page: the worker stops within its deadline and leaves nothing leased', async () => {
+    // Alone on its lane, a Page's run keeps going past its time slice; stopping must end it.
+    const t = await setup('dterm', { echoes: false, env: { DELIVERY_PAGE_RATE: '100', DELIVERY_SLICE_MS: '500', SHUTDOWN_TIMEOUT_MS: '10000' } });
+    await t.queue(DELIVERIES, ['transactional']);
+    const worker = await t.start('worker');
+    await waitFor(() => Promise.resolve(t.sends().length >= 100), '100 sends', 1500);
+    worker.child.kill('SIGTERM');
+    const exitCode = await new Promise((resolve) => worker.child.once('exit', resolve));
+    assert.equal(exitCode, 0, 'a clean exit, not one forced by the deadline');
+    const states = Object.fromEntries((await t.db.query(`SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`)).rows.map((r) => [r.state, r.n]));
+    assert.equal(states.sending, undefined, 'every leased delivery was settled or put back');
+    assert.equal(states.sent, t.sends().length, 'each call that left is recorded as sent');
+    assert.ok(states.queued > 0, 'the rest waits for the next worker');
+    await t.start('worker');
+    await t.allSent();
+    const calls = t.callsPerDelivery();
+    assert.equal(calls.size, DELIVERIES);
+    assert.deepEqual([...calls].filter(([, n]) => n !== 1), [], 'each sent once');
+  });
+
   it('two worker processes share a Page limit of 50/s: never more than 50 calls in any one-second window (±5 %)', async () => {
     const t = await setup('dshare', { echoes: false, simRate: 300, env: { DELIVERY_PAGE_RATE: '50', DELIVERY_PROMOTION_RATE: '20' } });
     await Promise.all([t.start('worker'), t.start('worker')]);

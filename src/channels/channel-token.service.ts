@@ -29,10 +29,15 @@ export class ChannelTokenService {
 
   /** A ciphertext that fails to decrypt (tampered, copied from another row) parks the channel instead of crashing. */
   async open(companyId: string, channelId: string): Promise<string> {
+    return (await this.openSealed(companyId, channelId)).token;
+  }
+
+  /** The token with the envelope it came from, for a caller that must later tell whether it was replaced. */
+  async openSealed(companyId: string, channelId: string): Promise<{ token: string; envelope: string }> {
     const envelope = await this.channels.encryptedToken(companyId, channelId);
     if (!envelope) throw new ChannelUnavailableError('The channel has no token');
     try {
-      return this.cipher.decrypt(envelope, { companyId, rowId: channelId, column: COLUMN });
+      return { token: this.cipher.decrypt(envelope, { companyId, rowId: channelId, column: COLUMN }), envelope };
     } catch (error) {
       if (!(error instanceof SecretDecryptError)) throw error;
       // A key missing from this process's ring is a deployment mistake (a rolling restart, a

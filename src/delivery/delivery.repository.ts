@@ -24,8 +24,8 @@ export interface NewDelivery {
   decision: Record<string, unknown>;
 }
 
-/** What a worker needs to send one claimed delivery. */
-export interface ClaimedDelivery {
+/** What a worker needs to send one claimed delivery, with the policy's facts about its contact as the claim found them. */
+export interface ClaimedDelivery extends SendContext {
   id: string;
   companyId: string;
   contactId: string;
@@ -129,28 +129,30 @@ export class DeliveryRepository {
   }
 
   /**
-   * Leases the oldest sendable delivery of a Page's lane: an atomic state change, so a duplicated
-   * or stalled job can never send it twice while the lease holds. A contact's deliveries go out
-   * in order: one waits while an earlier one of the same lane is queued or being sent.
+   * Leases the oldest sendable deliveries of a Page's lane, with the policy's facts about each
+   * contact: an atomic state change, so a duplicated or stalled job can never send one twice
+   * while the lease holds. A contact's deliveries go out in order: one waits while an earlier one
+   * of the same lane is queued or being sent (the statement's snapshot sees the earlier one still
+   * queued, so one claim never takes two messages of a contact).
    */
-  async claim(companyId: string, channelId: string, lane: Lane, leaseMs: number): Promise<ClaimedDelivery | null> {
-    const rows = returnedRows<ClaimedDelivery>(
-      await this.dataSource.query(
-        `WITH next AS (
-           SELECT q.id FROM deliveries q
+  async claim(companyId: string, channelId: string, lane: Lane, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+    return this.dataSource.query<ClaimedDelivery[]>(
+      `WITH next AS (
+           SELECT q.id, q.seq, ${CONSENT_COLUMNS} FROM deliveries q
+             LEFT JOIN contacts c ON c.company_id = q.company_id AND c.id = q.contact_id LEFT JOIN consents k ON k.contact_id = c.id
            WHERE q.company_id = $1 AND q.channel_id = $2 AND q.lane = $3 AND q.state = 'queued' AND q.next_attempt_at <= now()
              AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.contact_id = q.contact_id AND e.lane = q.lane AND e.seq < q.seq
                -- Written so that it implies the partial index's predicate: the check is an index probe, not a scan.
                AND e.state IN ('queued', 'sending', 'unknown') AND (e.state <> 'unknown' OR (e.resends = 0 AND e.lane <> 'promotion')))
-           ORDER BY q.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-         UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond',
-           lease_id = gen_random_uuid(), dispatched_at = NULL, updated_at = now()
-         FROM next WHERE d.id = next.id
-         RETURNING ${CLAIM_COLUMNS}`,
-        [companyId, channelId, lane, leaseMs],
-      ),
+           ORDER BY q.seq LIMIT $5 FOR UPDATE OF q SKIP LOCKED),
+         claimed AS (
+           UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_until = now() + $4 * interval '1 millisecond',
+             lease_id = gen_random_uuid(), dispatched_at = NULL, updated_at = now()
+           FROM next WHERE d.id = next.id
+           RETURNING ${CLAIM_COLUMNS}, next.seq, next."lastInteractionAt", next.marketing, next."marketingTokenExpiresAt", next."optedOut", next."marketingToken")
+         SELECT * FROM claimed ORDER BY seq`,
+      [companyId, channelId, lane, leaseMs, limit],
     );
-    return rows[0] ?? null;
   }
 
   /** Whether a call of this Page's lane is in flight: what it settles may unblock the contact's next message. */
@@ -163,28 +165,21 @@ export class DeliveryRepository {
   }
 
   /**
-   * The last step before the Graph call, and its permission: only while this worker still holds
+   * The last step before each Graph call, and its permission: only while the worker still holds
    * the lease (an echo, the sweeper or a retry may have moved the row meanwhile). Records the
-   * dispatch, and covers the call itself with a fresh lease.
+   * dispatch and covers the call with a fresh lease; one statement for the calls about to leave
+   * together. Returns the ids that may be sent.
    */
-  async dispatch(companyId: string, id: string, leaseId: string, leaseMs: number): Promise<boolean> {
-    const rows = returnedRows<unknown>(
+  async dispatch(rows: Array<{ companyId: string; id: string; leaseId: string }>, leaseMs: number): Promise<Set<string>> {
+    const dispatched = returnedRows<{ id: string }>(
       await this.dataSource.query(
-        `UPDATE deliveries SET dispatched_at = now(), lease_until = now() + $4 * interval '1 millisecond'
-         WHERE company_id = $1 AND id = $2 AND lease_id = $3 AND state = 'sending' RETURNING id`,
-        [companyId, id, leaseId, leaseMs],
+        `UPDATE deliveries d SET dispatched_at = now(), lease_until = now() + $4 * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS x(company_id, id, lease_id)
+         WHERE d.company_id = x.company_id AND d.id = x.id AND d.lease_id = x.lease_id AND d.state = 'sending' RETURNING d.id`,
+        [rows.map((r) => r.companyId), rows.map((r) => r.id), rows.map((r) => r.leaseId), leaseMs],
       ),
     );
-    return rows.length > 0;
-  }
-
-  /** The facts the policy needs, read again at send time because they change while a message waits. */
-  async sendContext(companyId: string, contactId: string): Promise<SendContext> {
-    const [row] = await this.dataSource.query<SendContext[]>(
-      `SELECT ${CONSENT_COLUMNS} FROM contacts c LEFT JOIN consents k ON k.contact_id = c.id WHERE c.company_id = $1 AND c.id = $2`,
-      [companyId, contactId],
-    );
-    return row ?? { lastInteractionAt: null, marketing: 'none', marketingTokenExpiresAt: null, optedOut: false, marketingToken: null };
+    return new Set(dispatched.map((row) => row.id));
   }
 
   /** The same facts with the contact's channel, when a message is queued (in the caller's transaction). */

@@ -24,6 +24,9 @@ export class JobsService implements OnApplicationShutdown {
     for (const queue of this.queues.values()) queue.on('error', () => undefined);
   }
 
+  /** Set when this process stops taking jobs: long-running handlers wind down rather than carry on. */
+  stopping = false;
+
   queue(name: QueueName): Queue {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`Unknown queue ${name}`);
@@ -38,6 +41,11 @@ export class JobsService implements OnApplicationShutdown {
     if (items.length === 0) return;
     const options = JOB_OPTIONS[name];
     await this.queue(JOB_QUEUE[name]).addBulk(items.map((data) => ({ name, data, opts: options?.(data) })));
+  }
+
+  /** Jobs of this queue waiting for a worker. */
+  waiting(name: JobName): Promise<number> {
+    return this.queue(JOB_QUEUE[name]).getWaitingCount();
   }
 
   /** A recurring job; the scheduler id is the job name, so every process upserts the same one. */

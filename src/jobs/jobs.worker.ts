@@ -65,6 +65,7 @@ export class JobsWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   drain(): Promise<void> {
     // Called by the shutdown sequence and again by Nest's module teardown: one drain only.
+    this.jobs.stopping = true;
     this.draining ??= this.closeWorkers();
     return this.draining;
   }
