@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { paginate } from '../common/pagination/keyset';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
-import { returnedRows } from '../database/sql';
+import { preparedQuery, returnedRows } from '../database/sql';
 import { Delivery, DeliveryState, Lane } from './delivery.entity';
 import { type Purpose } from './policy';
 
@@ -136,7 +136,9 @@ export class DeliveryRepository {
    * queued, so one claim never takes two messages of a contact).
    */
   async claim(companyId: string, channelId: string, lane: Lane, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
-    return this.dataSource.query<ClaimedDelivery[]>(
+    return preparedQuery<ClaimedDelivery>(
+      this.dataSource,
+      'delivery_claim',
       `WITH next AS (
            SELECT q.id, q.seq, ${CONSENT_COLUMNS} FROM deliveries q
              LEFT JOIN contacts c ON c.company_id = q.company_id AND c.id = q.contact_id LEFT JOIN consents k ON k.contact_id = c.id
@@ -171,13 +173,13 @@ export class DeliveryRepository {
    * together. Returns the ids that may be sent.
    */
   async dispatch(rows: Array<{ companyId: string; id: string; leaseId: string }>, leaseMs: number): Promise<Set<string>> {
-    const dispatched = returnedRows<{ id: string }>(
-      await this.dataSource.query(
-        `UPDATE deliveries d SET dispatched_at = now(), lease_until = now() + $4 * interval '1 millisecond'
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS x(company_id, id, lease_id)
-         WHERE d.company_id = x.company_id AND d.id = x.id AND d.lease_id = x.lease_id AND d.state = 'sending' RETURNING d.id`,
-        [rows.map((r) => r.companyId), rows.map((r) => r.id), rows.map((r) => r.leaseId), leaseMs],
-      ),
+    const dispatched = await preparedQuery<{ id: string }>(
+      this.dataSource,
+      'delivery_dispatch',
+      `UPDATE deliveries d SET dispatched_at = now(), lease_until = now() + $4 * interval '1 millisecond'
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS x(company_id, id, lease_id)
+       WHERE d.company_id = x.company_id AND d.id = x.id AND d.lease_id = x.lease_id AND d.state = 'sending' RETURNING d.id`,
+      [rows.map((r) => r.companyId), rows.map((r) => r.id), rows.map((r) => r.leaseId), leaseMs],
     );
     return new Set(dispatched.map((row) => row.id));
   }
@@ -219,16 +221,16 @@ export class DeliveryRepository {
   async markSent(rows: SentRecord[]): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof SentRecord>(key: K) => rows.map((row) => row[key]);
-    const updated = returnedRows<MidOfPart>(
-      await this.dataSource.query(
-        `UPDATE deliveries d SET state = CASE WHEN d.state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE d.state END,
+    const updated = await preparedQuery<MidOfPart>(
+      this.dataSource,
+      'delivery_mark_sent',
+      `UPDATE deliveries d SET state = CASE WHEN d.state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE d.state END,
            mid = COALESCE(d.mid, x.mid), sent_at = COALESCE(d.sent_at, d.dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
            send_decision = x.decision, messaging_type = x.messaging_type, tag = x.tag, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
          FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::varchar[], $6::varchar[]) AS x(company_id, id, mid, decision, messaging_type, tag)
          WHERE d.company_id = x.company_id AND d.id = x.id AND d.state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
          RETURNING d.company_id AS "companyId", d.message_id AS "messageId", d.part, x.mid`,
-        [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag')],
-      ),
+      [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag')],
     );
     await this.adoptMids(this.dataSource.manager, updated);
   }
