@@ -1,41 +1,25 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type AppConfig, runsWorkers } from '../config/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobsService } from '../jobs/jobs.service';
+import { SweepTimer } from '../jobs/sweep-timer';
 import { DeliveryRepository } from './delivery.repository';
 import { LANE_JOB } from './outbox.service';
 
 /**
- * PostgreSQL decides what still has to be sent. Every worker process runs this timer (not a
- * BullMQ job, so it survives Redis losing everything): it turns expired leases into `unknown`,
+ * PostgreSQL decides what still has to be sent. Every worker process runs this sweep: it turns expired leases into `unknown`,
  * resends unknown agent replies and transactional messages no echo settled, fails what waits on
  * a disconnected channel, and wakes every Page lane with due work: new, retried, unpaused, or
  * released from a hold once its token was replaced.
  */
 @Injectable()
-export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(DeliverySweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
+export class DeliverySweeper extends SweepTimer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: DeliveryRepository,
     private readonly jobs: JobsService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!runsWorkers(this.config.role)) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Delivery sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.delivery.sweepIntervalMs);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  ) {
+    super(config.role, config.delivery.sweepIntervalMs, new Logger(DeliverySweeper.name));
   }
 
   async sweep(): Promise<void> {

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type AppConfig, runsWorkers } from '../../config/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { JobName, RECURRING_JOBS } from '../../jobs/job.catalogue';
 import { JobsService } from '../../jobs/jobs.service';
+import { SweepTimer } from '../../jobs/sweep-timer';
 import { ContactRepository } from '../../contacts/contact.repository';
 import { InboundEventRepository } from './inbound-event.repository';
 
@@ -14,31 +15,14 @@ import { InboundEventRepository } from './inbound-event.repository';
  * recurring jobs back for the same reason, and retries profile fetches that never ran.
  */
 @Injectable()
-export class InboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(InboundSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
+export class InboundSweeper extends SweepTimer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: InboundEventRepository,
     private readonly jobs: JobsService,
     private readonly contacts: ContactRepository,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!runsWorkers(this.config.role)) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Inbound sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.inbound.sweepIntervalMs);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  ) {
+    super(config.role, config.inbound.sweepIntervalMs, new Logger(InboundSweeper.name));
   }
 
   async sweep(): Promise<number> {
