@@ -10,7 +10,7 @@ import { delivery as deliveryEvent, read as readEvent } from '../src/simulator/e
 import { graphError, type GraphSimulator, type RecordedCall, type ScriptResponse } from '../src/simulator/graph-simulator';
 import { createApiKey, signupCompany } from './support/fixtures';
 import { type Harness, startHarness } from './support/harness';
-import { busiestSecond, type ConnectedPage, connectPage, customerWrites, driverFor, messengerEnv, send, startSimulator, waitProcessed } from './support/messenger';
+import { busiestSecond, type ConnectedPage, connectPage, customerWrites, driverFor, messengerEnv, pageToken, send, startSimulator, waitProcessed } from './support/messenger';
 import { freePort, waitFor } from './support/process';
 
 const HOUR = 3_600_000;
@@ -331,6 +331,23 @@ describe('delivery', () => {
     assert.ok((await queuedPromotions(bigPage)) > 1_000, 'the reply did not wait for the broadcast on its Page');
     // Stop the rest of the broadcast so it does not load the tests that follow.
     await h.db.query(`UPDATE deliveries SET state = 'skipped', refusal_code = 'test_stopped', error_reason = 'stopped by the test' WHERE channel_id = $1 AND state = 'queued'`, [bigPage.channelId]);
+  });
+
+  it('a token replaced while a lone Page broadcasts is used from the next slice on, not only after the broadcast', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    await broadcast(company.companyId, page, 600);
+    await waitFor(() => Promise.resolve(sends(page.pageId).length >= 10), 'the broadcast started');
+    // Meta keeps the old token valid too, so nothing but the run itself would switch tokens.
+    const token = pageToken();
+    sim.addPage({ pageId: page.pageId, token, name: 'Boutique Lumière' });
+    assert.equal((await h.http.patch(`/v1/channels/${page.channelId}`, { token: company.adminToken, body: { pageAccessToken: token } })).status, 200);
+    await waitFor(() => Promise.resolve(sends(page.pageId).some((call) => call.token === token)), 'a call with the new token');
+    const tokens = sends(page.pageId).map((call) => call.token);
+    assert.ok((await queuedPromotions(page)) > 0, 'the broadcast was still running');
+    assert.equal(tokens[0], page.token);
+    assert.deepEqual(tokens.slice(tokens.indexOf(token)).filter((used) => used !== token), [], 'never the old token once the new one is in use');
+    await h.db.query(`UPDATE deliveries SET state = 'skipped', refusal_code = 'test_stopped', error_reason = 'stopped by the test' WHERE channel_id = $1 AND state = 'queued'`, [page.channelId]);
   });
 
   it('an unknown outcome: an agent reply is resent once when no echo came, a promotion never is', async () => {

@@ -61,8 +61,8 @@ interface Run {
 
 /**
  * Serves one Page's lane for a time slice, then yields the slot to the next Page (fairness
- * across Pages and so companies). Within the slice, parallel senders each take a rate token,
- * lease one delivery, decide again, compose the Graph request and send it.
+ * across Pages and so companies). Within the slice, parallel senders take deliveries from shared
+ * claims, decide again, compose the Graph request, take a slot in the Page's pace and send it.
  */
 @Injectable()
 export class DeliveryProcessor {
@@ -153,6 +153,19 @@ export class DeliveryProcessor {
   }
 
   private async sender(run: Run): Promise<void> {
+    try {
+      await this.sendWhileServed(run);
+    } catch (error) {
+      // Our own failure (PostgreSQL, a bug), not Meta's: what this sender held stays leased until
+      // the sweeper puts it back (not dispatched) or makes it unknown (dispatched).
+      this.logger.error({ err: error, pageId: run.channel.pageId, lane: run.lane }, 'Delivery sender crashed');
+      run.stopped = true;
+    }
+    // Leased but never taken (the slice ended, the Page stopped): back to the queue at once.
+    for (const d of run.claimed.splice(0)) await this.deliveries.requeue(d.companyId, d.id, d.leaseId, 0, false, null).catch(() => undefined);
+  }
+
+  private async sendWhileServed(run: Run): Promise<void> {
     while (!run.stopped && !run.drained && !(await this.sliceOver(run))) {
       const delivery = await this.next(run);
       if (!delivery) {
@@ -166,34 +179,34 @@ export class DeliveryProcessor {
       }
       // Work was there: one more sender, up to the Page's share.
       this.addSender(run);
-      try {
-        await this.sendOne(run, delivery);
-      } catch (error) {
-        // Our own failure (PostgreSQL, a bug), not Meta's: the lease expires and the sweeper makes it unknown.
-        this.logger.error({ err: error, deliveryId: delivery.id }, 'Delivery send crashed');
-        run.stopped = true;
-      }
+      await this.sendOne(run, delivery);
     }
-    // Leased but never taken (the slice ended, the Page stopped): back to the queue at once.
-    for (const d of run.claimed.splice(0)) await this.deliveries.requeue(d.companyId, d.id, d.leaseId, 0, false, null);
   }
 
   /**
    * Whether the run's time slice is over. A slice ends so that other Pages get the lane's workers;
    * while none waits (and the process is not stopping) it goes on, because every handover leaves
-   * the Page's booked slots unused for a moment.
+   * the Page's booked slots unused for a moment. It goes on only with the channel as the run
+   * found it: a changed feature, token, status or pause applies from the next run.
    */
   private async sliceOver(run: Run): Promise<boolean> {
+    if (this.jobs.stopping) return true;
     if (Date.now() < run.deadline) return false;
-    run.extending ??= this.jobs
-      .waiting(LANE_JOB[run.lane])
-      .then((others) => {
-        if (others === 0 && !this.jobs.stopping) run.deadline = Date.now() + this.config.delivery.sliceMs;
+    run.extending ??= this.mayGoOn(run)
+      .then((goOn) => {
+        if (goOn) run.deadline = Date.now() + this.config.delivery.sliceMs;
       })
       .catch(() => undefined)
       .finally(() => (run.extending = null));
     await run.extending;
     return Date.now() >= run.deadline;
+  }
+
+  private async mayGoOn(run: Run): Promise<boolean> {
+    if ((await this.jobs.waiting(LANE_JOB[run.lane])) > 0 || this.jobs.stopping) return false;
+    const { companyId, id } = run.channel;
+    const [channel, envelope] = await Promise.all([this.channels.findById(companyId, id), this.channels.encryptedToken(companyId, id)]);
+    return channel !== null && envelope === run.envelope && sendingSettings(channel) === sendingSettings(run.channel);
   }
 
   /**
@@ -300,10 +313,13 @@ export class DeliveryProcessor {
     if (!(await this.dispatches[run.lane].add(d))) return;
     if (slot > Date.now()) await sleep(slot - Date.now());
     if (Date.now() - slot > LATE_SLOT_MS && (await this.slot(run, d.media, 0)) === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
+    // Another sender may have been told to pause the Page since this one's pause check.
+    if (run.stopped) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
+    const sentAt = new Date();
     const outcome = await this.client.send(run.channel.pageId, run.token, request);
     const evidence = { ...decision, decidedAt: new Date().toISOString() };
     if (outcome.ok) {
-      await this.sent.add({ companyId, id: d.id, mid: outcome.mid, sendDecision: evidence, messagingType: (request.messaging_type as string | undefined) ?? null, tag: (request.tag as string | undefined) ?? null });
+      await this.sent.add({ companyId, id: d.id, mid: outcome.mid, sentAt, sendDecision: evidence, messagingType: (request.messaging_type as string | undefined) ?? null, tag: (request.tag as string | undefined) ?? null });
       this.metrics.delivery(run.lane, run.channel.pageId, 'sent');
       return;
     }
@@ -343,6 +359,18 @@ export class DeliveryProcessor {
         return this.deliveries.markUnknown(companyId, d.id, d.leaseId, failure.reason);
     }
   }
+}
+
+/** What a run's decisions and calls depend on besides the token. */
+function sendingSettings(channel: Channel): string {
+  return JSON.stringify([
+    channel.status,
+    channel.disconnectedAt?.getTime() ?? null,
+    channel.sendPausedUntil?.getTime() ?? null,
+    channel.humanAgentEnabled,
+    channel.marketingMessagesEnabled,
+    channel.utilityTemplates,
+  ]);
 }
 
 /** The Graph request for one delivery under the decision taken just now; metadata carries our id for the echo. */

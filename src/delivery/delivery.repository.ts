@@ -68,6 +68,8 @@ export interface SentRecord {
   companyId: string;
   id: string;
   mid: string;
+  /** When the call left: Meta's delivery and read watermarks are compared with it. */
+  sentAt: Date;
   sendDecision: Record<string, unknown>;
   messagingType: string | null;
   tag: string | null;
@@ -225,12 +227,12 @@ export class DeliveryRepository {
       this.dataSource,
       'delivery_mark_sent',
       `UPDATE deliveries d SET state = CASE WHEN d.state IN ('sending', 'unknown', 'queued') THEN 'sent'::delivery_state ELSE d.state END,
-           mid = COALESCE(d.mid, x.mid), sent_at = COALESCE(d.sent_at, d.dispatched_at, now()), lease_until = NULL, unknown_at = NULL,
+           mid = COALESCE(d.mid, x.mid), sent_at = COALESCE(d.sent_at, x.sent_at), lease_until = NULL, unknown_at = NULL,
            send_decision = x.decision, messaging_type = x.messaging_type, tag = x.tag, error_code = NULL, error_subcode = NULL, error_reason = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::varchar[], $6::varchar[]) AS x(company_id, id, mid, decision, messaging_type, tag)
+         FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::varchar[], $6::varchar[], $7::timestamptz[]) AS x(company_id, id, mid, decision, messaging_type, tag, sent_at)
          WHERE d.company_id = x.company_id AND d.id = x.id AND d.state IN ('sending', 'unknown', 'queued', 'sent', 'delivered', 'read')
          RETURNING d.company_id AS "companyId", d.message_id AS "messageId", d.part, x.mid`,
-      [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag')],
+      [col('companyId'), col('id'), col('mid'), rows.map((r) => JSON.stringify(r.sendDecision)), col('messagingType'), col('tag'), rows.map((r) => r.sentAt.toISOString())],
     );
     await this.adoptMids(this.dataSource.manager, updated);
   }
