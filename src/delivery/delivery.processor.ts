@@ -47,6 +47,8 @@ interface Run {
   stopped: boolean;
   /** Set when a sender found nothing left to claim. */
   drained: boolean;
+  /** Set when leased deliveries went back to the queue unsent: the Page has work left even if drained. */
+  putBack: boolean;
   senders: Array<Promise<void>>;
   maxSenders: number;
   /** Leased deliveries not yet taken by a sender, oldest first. */
@@ -136,15 +138,15 @@ export class DeliveryProcessor {
       throw error;
     }
     const { token, envelope } = sealed;
-    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, senders: [], maxSenders: 0, claimed: [], claiming: null, reserving: Promise.resolve(), extending: null };
+    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, putBack: false, senders: [], maxSenders: 0, claimed: [], claiming: null, reserving: Promise.resolve(), extending: null };
     const rate = lane === Lane.Promotion ? this.config.delivery.promotionRate : this.config.delivery.pageRate;
     // Enough calls in flight to fill the rate at a 250 ms Graph latency, and no more; one reply needs one.
     run.maxSenders = Math.max(1, Math.min(this.config.delivery.pageConcurrency, Math.ceil(rate / 4)));
     this.addSender(run);
     // Senders join as claims succeed, so the array grows while it is awaited.
     for (let i = 0; i < run.senders.length; i++) await run.senders[i];
-    // The slice ended with work left: queue behind the other Pages rather than keep the slot.
-    if (!run.drained && !run.stopped) await this.jobs.enqueue(LANE_JOB[lane], { companyId, channelId });
+    // The slice ended with work left, or put some back: queue behind the other Pages rather than keep the slot.
+    if ((!run.drained || run.putBack) && !run.stopped) await this.jobs.enqueue(LANE_JOB[lane], { companyId, channelId });
     return 'done';
   }
 
@@ -162,7 +164,10 @@ export class DeliveryProcessor {
       run.stopped = true;
     }
     // Leased but never taken (the slice ended, the Page stopped): back to the queue at once.
-    for (const d of run.claimed.splice(0)) await this.deliveries.requeue(d.companyId, d.id, d.leaseId, 0, false, null).catch(() => undefined);
+    for (const d of run.claimed.splice(0)) {
+      run.putBack = true;
+      await this.deliveries.requeue(d.companyId, d.id, d.leaseId, 0, false, null).catch(() => undefined);
+    }
   }
 
   private async sendWhileServed(run: Run): Promise<void> {
