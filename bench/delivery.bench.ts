@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { createRedis } from '../src/jobs/redis.provider';
 import { entry, envelope, textMessage } from '../src/simulator/events';
 import { GraphSimulator, type RecordedCall } from '../src/simulator/graph-simulator';
 import { WebhookDriver } from '../src/simulator/webhook-driver';
+import { busiestSecond, newPageId, newPsid, pageToken } from '../test/support/meta-ids';
 import {
   BENCH_REDIS_URL,
   type BenchModule,
@@ -82,9 +83,6 @@ const POOL_SIZE = process.env.BENCH_DELIVERY_POOL_SIZE;
 const STALL_MS = 30_000;
 const AFTER_CUT_STALL_MS = 10_000;
 
-const newPageId = (): string => String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000, 999_999));
-const newPsid = (): string => String(randomInt(1_000_000_000, 9_999_999_999)) + String(randomInt(1000, 9999));
-const pageToken = (): string => `EAAG${randomBytes(24).toString('base64url')}`;
 
 // ---------------------------------------------------------------------------------------------
 // Service processes: the compiled main, as `npm start` runs it, one role each
@@ -333,15 +331,6 @@ function sendsTo(sim: GraphSimulator, pages: ConnectedPage[], from = 0): Recorde
 }
 
 /** The most calls that arrived within any one-second window. */
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let worst = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= 1_000) j++;
-    worst = Math.max(worst, i - j + 1);
-  }
-  return worst;
-}
 
 const statusCounts = (calls: RecordedCall[]): Record<string, number> => {
   const counts: Record<string, number> = {};

@@ -1,9 +1,10 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { entry, envelope, newMid, textMessage } from '../src/simulator/events';
 import { GraphSimulator } from '../src/simulator/graph-simulator';
 import { encodeMetaJson, signMetaBody, signMetaBodySha1 } from '../src/simulator/meta-json';
 import { WebhookDriver } from '../src/simulator/webhook-driver';
+import { newPageId, newPsid } from '../test/support/meta-ids';
 import { QueueName } from '../src/jobs/job.catalogue';
 import { JobsService } from '../src/jobs/jobs.service';
 import { type LoadResult, type LoadSpec, runLoad } from './load';
@@ -172,8 +173,6 @@ async function waitIdle(db: Pool, jobs: JobsService): Promise<boolean> {
   }
 }
 
-const newPageId = (): string => String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000, 999_999));
-const newPsid = (): string => String(randomInt(1_000_000_000, 9_999_999_999)) + String(randomInt(1000, 9999));
 
 /**
  * One webhook POST per event, one text message each, round-robin over the customers, with

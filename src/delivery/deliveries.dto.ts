@@ -114,7 +114,7 @@ export const mapDelivery = (d: Delivery): DeliveryDto => ({
   tag: d.tag,
   attempts: d.attempts,
   mid: d.mid,
-  failure: d.errorReason === null ? null : { code: d.errorCode, subcode: d.errorSubcode, refusal: d.refusalCode, reason: d.errorReason },
+  failure: failureOf(d),
   sentAt: d.sentAt,
   deliveredAt: d.deliveredAt,
   readAt: d.readAt,
@@ -140,6 +140,9 @@ const TROUBLE = [DeliveryState.Failed, DeliveryState.Skipped, DeliveryState.Unkn
 export function foldDeliveries(rows: MessageDeliveryRow[]): MessageDeliveryDto {
   const trouble = TROUBLE.map((state) => rows.find((row) => row.state === state)).find((row) => row !== undefined);
   const state = trouble?.state ?? PROGRESS[Math.min(...rows.map((row) => PROGRESS.indexOf(row.state)))];
-  const failure = trouble && trouble.errorReason !== null ? { code: trouble.errorCode, subcode: trouble.errorSubcode, refusal: trouble.refusalCode, reason: trouble.errorReason } : null;
-  return { state, parts: rows.length, failure };
+  return { state, parts: rows.length, failure: trouble ? failureOf(trouble) : null };
+}
+
+function failureOf(row: Pick<MessageDeliveryRow, 'errorCode' | 'errorSubcode' | 'refusalCode' | 'errorReason'>): DeliveryFailureDto | null {
+  return row.errorReason === null ? null : { code: row.errorCode, subcode: row.errorSubcode, refusal: row.refusalCode, reason: row.errorReason };
 }

@@ -18,7 +18,7 @@ import { type ClaimedDelivery, DeliveryRepository, type SentRecord } from './del
 import { classifySendFailure } from './graph-errors';
 import { LANE_JOB } from './outbox.service';
 import { PageLimiter } from './page-limiter';
-import { decide, type PolicyDecision } from './policy';
+import { decide, evidence, type PolicyDecision, type PolicyInput } from './policy';
 import { SendApiClient } from './send-api.client';
 
 /**
@@ -59,6 +59,10 @@ interface Run {
   reserving: Promise<void>;
   /** Whether the slice may go on, being asked once for all senders. */
   extending: Promise<void> | null;
+  /** Whether a call of the lane is in flight, being asked once for all idle senders. */
+  probing: Promise<boolean> | null;
+  /** The channel as the policy sees it, for every decision of the run. */
+  policyChannel: PolicyInput['channel'];
 }
 
 /**
@@ -138,7 +142,7 @@ export class DeliveryProcessor {
       throw error;
     }
     const { token, envelope } = sealed;
-    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, putBack: false, senders: [], maxSenders: 0, claimed: [], claiming: null, reserving: Promise.resolve(), extending: null };
+    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, putBack: false, senders: [], maxSenders: 0, claimed: [], claiming: null, reserving: Promise.resolve(), extending: null, probing: null, policyChannel: policyChannel(channel) };
     const rate = lane === Lane.Promotion ? this.config.delivery.promotionRate : this.config.delivery.pageRate;
     // Enough calls in flight to fill the rate at a 250 ms Graph latency, and no more; one reply needs one.
     run.maxSenders = Math.max(1, Math.min(this.config.delivery.pageConcurrency, Math.ceil(rate / 4)));
@@ -175,7 +179,8 @@ export class DeliveryProcessor {
       const delivery = await this.next(run);
       if (!delivery) {
         // Nothing claimable while a call is in flight: its outcome may unblock the contact's next message.
-        if (!(await this.deliveries.inFlight(run.channel.companyId, run.channel.id, run.lane))) {
+        run.probing ??= this.deliveries.inFlight(run.channel.companyId, run.channel.id, run.lane).finally(() => (run.probing = null));
+        if (!(await run.probing)) {
           run.drained = true;
           return;
         }
@@ -297,17 +302,17 @@ export class DeliveryProcessor {
       purpose: d.purpose,
       now: new Date(),
       lastInteractionAt: d.lastInteractionAt,
-      channel: { status: run.channel.status, humanAgentEnabled: run.channel.humanAgentEnabled, utilityTemplates: run.channel.utilityTemplates, marketingMessagesEnabled: run.channel.marketingMessagesEnabled },
+      channel: run.policyChannel,
       consent: d,
       utilityTemplate: d.utilityTemplate ?? undefined,
     });
     if (!decision.allowed) {
       // A window that closed while the message waited: skipped with the rule, never sent illegally.
-      await this.deliveries.skip(companyId, d.id, d.leaseId, decision.code, decision.reason, { ...decision, decidedAt: new Date().toISOString() });
+      await this.deliveries.skip(companyId, d.id, d.leaseId, decision.code, decision.reason, evidence(decision));
       this.metrics.delivery(run.lane, run.channel.pageId, 'skipped', decision.code);
       return;
     }
-    const request = composeRequest(d, decision, d.marketingToken);
+    const request = composeRequest(d, decision);
     // Pacing comes last, right before the call: work done after it would reach Meta late and
     // bunched with the next calls. The permission's commit starts a little ahead of the slot, and
     // a call it held past the slot takes a fresh one. A worker killed while waiting holds a
@@ -322,9 +327,8 @@ export class DeliveryProcessor {
     if (run.stopped) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     const sentAt = new Date();
     const outcome = await this.client.send(run.channel.pageId, run.token, request);
-    const evidence = { ...decision, decidedAt: new Date().toISOString() };
     if (outcome.ok) {
-      await this.sent.add({ companyId, id: d.id, mid: outcome.mid, sentAt, sendDecision: evidence, messagingType: (request.messaging_type as string | undefined) ?? null, tag: (request.tag as string | undefined) ?? null });
+      await this.sent.add({ companyId, id: d.id, mid: outcome.mid, sentAt, sendDecision: evidence(decision), messagingType: (request.messaging_type as string | undefined) ?? null, tag: (request.tag as string | undefined) ?? null });
       this.metrics.delivery(run.lane, run.channel.pageId, 'sent');
       return;
     }
@@ -366,6 +370,10 @@ export class DeliveryProcessor {
   }
 }
 
+function policyChannel(channel: Channel): PolicyInput['channel'] {
+  return { status: channel.status, humanAgentEnabled: channel.humanAgentEnabled, utilityTemplates: channel.utilityTemplates, marketingMessagesEnabled: channel.marketingMessagesEnabled };
+}
+
 /** What a run's decisions and calls depend on besides the token. */
 function sendingSettings(channel: Channel): string {
   return JSON.stringify([
@@ -379,7 +387,7 @@ function sendingSettings(channel: Channel): string {
 }
 
 /** The Graph request for one delivery under the decision taken just now; metadata carries our id for the echo. */
-export function composeRequest(d: ClaimedDelivery, decision: Extract<PolicyDecision, { allowed: true }>, marketingToken: string | null): Record<string, unknown> {
+function composeRequest(d: ClaimedDelivery, decision: Extract<PolicyDecision, { allowed: true }>): Record<string, unknown> {
   const message = { ...d.payload, metadata: d.id };
   switch (decision.mode) {
     case 'RESPONSE':
@@ -391,7 +399,7 @@ export function composeRequest(d: ClaimedDelivery, decision: Extract<PolicyDecis
       // ⚠ Meta's utility-message payload is not confirmed in our sources (messenger-platform.md §4.3).
       return { recipient: { id: d.psid }, messaging_type: 'UTILITY', message };
     case 'MARKETING_MESSAGE':
-      return { recipient: { notification_messages_token: marketingToken }, message };
+      return { recipient: { notification_messages_token: d.marketingToken }, message };
   }
 }
 

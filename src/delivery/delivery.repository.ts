@@ -5,7 +5,7 @@ import { paginate } from '../common/pagination/keyset';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { preparedQuery, returnedRows } from '../database/sql';
 import { Delivery, DeliveryState, Lane } from './delivery.entity';
-import { type Purpose } from './policy';
+import { type PolicyInput, type Purpose } from './policy';
 
 export interface NewDelivery {
   companyId: string;
@@ -48,8 +48,8 @@ export interface Recipient {
   channelId: string;
   pageId: string;
   lastInteractionAt: Date | null;
-  channel: { status: 'active' | 'needs_reauth' | 'restricted'; humanAgentEnabled: boolean; utilityTemplates: string[]; marketingMessagesEnabled: boolean };
-  consent: { marketing: 'none' | 'opted_in' | 'opted_out'; marketingTokenExpiresAt: Date | null; optedOut: boolean };
+  channel: PolicyInput['channel'];
+  consent: PolicyInput['consent'];
 }
 
 /** The policy's facts about a contact, read the same way when queuing and when sending (alias c for contacts, k for consents). */

@@ -3,6 +3,7 @@ import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobsService } from '../jobs/jobs.service';
 import { SweepTimer } from '../jobs/sweep-timer';
+import { Lane } from './delivery.entity';
 import { DeliveryRepository } from './delivery.repository';
 import { LANE_JOB } from './outbox.service';
 
@@ -27,8 +28,9 @@ export class DeliverySweeper extends SweepTimer {
     const resent = await this.deliveries.resendUnknown(this.config.delivery.unknownResendAfterMs, 1_000);
     const abandoned = await this.deliveries.failDisconnected(1_000);
     if (expired + resent + abandoned > 0) this.logger.warn({ expired, resent, abandoned }, 'Delivery sweep changed states');
-    for (const { companyId, channelId, lane } of await this.deliveries.runnableLanes(5_000)) {
-      await this.jobs.enqueue(LANE_JOB[lane], { companyId, channelId });
+    const lanes = await this.deliveries.runnableLanes(5_000);
+    for (const lane of Object.values(Lane)) {
+      await this.jobs.enqueueMany(LANE_JOB[lane], lanes.filter((row) => row.lane === lane).map(({ companyId, channelId }) => ({ companyId, channelId })));
     }
   }
 }

@@ -8,7 +8,7 @@ import { Lane } from './delivery.entity';
 import { DeliveryRepository, type Recipient } from './delivery.repository';
 import { type OutboundMessageDto } from './message-content.dto';
 import { toSendApiMessages, validateContent } from './message-content';
-import { decide, type PolicyDecision, Purpose, replyWindow } from './policy';
+import { decide, evidence, type PolicyDecision, Purpose, replyWindow } from './policy';
 
 export const LANE_JOB: Record<Lane, JobName.SendAgentReplies | JobName.SendTransactional | JobName.SendPromotions> = {
   [Lane.AgentReply]: JobName.SendAgentReplies,
@@ -90,7 +90,7 @@ export class OutboxService {
         payload,
         media: MEDIA.has(String((payload.attachment as { type?: unknown } | undefined)?.type)),
         utilityTemplate: spec.utilityTemplate ?? null,
-        decision: { ...decision, decidedAt: new Date().toISOString() },
+        decision: evidence(decision),
       })),
     );
   }

@@ -35,6 +35,11 @@ export interface PolicyInput {
   utilityTemplate?: string;
 }
 
+/** A decision as stored with a delivery: the evidence that the message was legal, and when it was judged. */
+export function evidence(decision: PolicyDecision): Record<string, unknown> {
+  return { ...decision, decidedAt: new Date().toISOString() };
+}
+
 export type RefusalCode =
   | 'outside_messaging_window'
   | 'no_marketing_consent'

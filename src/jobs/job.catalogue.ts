@@ -55,6 +55,11 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
 /** Queues whose jobs serve a whole Page: few at a time, each sending many messages in parallel. */
 export const PAGE_QUEUES: ReadonlySet<QueueName> = new Set([QueueName.DeliveryAgentReplies, QueueName.DeliveryTransactional, QueueName.DeliveryPromotions]);
 
+/** One job per Page and lane at a time, plus one follow-up: new deliveries never need more. */
+function pageLaneOnce(prefix: string): (data: PageLane) => JobsOptions {
+  return ({ channelId }) => ({ deduplication: { id: `${prefix}_${channelId}`, keepLastIfActive: true } });
+}
+
 /**
  * Per-job options derived from the payload. One process-conversation job runs at a time per
  * conversation, and events arriving meanwhile schedule exactly one follow-up
@@ -64,10 +69,9 @@ export const JOB_OPTIONS: { [N in JobName]?: (data: JobPayloads[N]) => JobsOptio
   [JobName.ProcessConversation]: ({ pageId, conversation }) => ({ deduplication: { id: `conversation_${pageId}_${conversation}`, keepLastIfActive: true } }),
   // The sweeper asks again for every contact still pending: one job per contact at a time.
   [JobName.FetchProfile]: ({ contactId }) => ({ deduplication: { id: `profile_${contactId}` } }),
-  // One job per Page and lane at a time, plus one follow-up: new deliveries never need more.
-  [JobName.SendAgentReplies]: ({ channelId }) => ({ deduplication: { id: `send_agent_${channelId}`, keepLastIfActive: true } }),
-  [JobName.SendTransactional]: ({ channelId }) => ({ deduplication: { id: `send_transactional_${channelId}`, keepLastIfActive: true } }),
-  [JobName.SendPromotions]: ({ channelId }) => ({ deduplication: { id: `send_promotion_${channelId}`, keepLastIfActive: true } }),
+  [JobName.SendAgentReplies]: pageLaneOnce('send_agent'),
+  [JobName.SendTransactional]: pageLaneOnce('send_transactional'),
+  [JobName.SendPromotions]: pageLaneOnce('send_promotion'),
 };
 
 /** What a handler reports: `skipped` means the job was stale or had nothing to do. */

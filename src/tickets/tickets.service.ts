@@ -97,7 +97,11 @@ export class TicketsService {
   private async deliveryStates(companyId: string, messages: Message[]): Promise<Map<string, MessageDeliveryDto>> {
     const rows = await this.deliveries.forMessages(companyId, messages.filter((m) => m.direction === MessageDirection.Outbound).map((m) => m.id));
     const byMessage = new Map<string, typeof rows>();
-    for (const row of rows) byMessage.set(row.messageId, [...(byMessage.get(row.messageId) ?? []), row]);
+    for (const row of rows) {
+      const parts = byMessage.get(row.messageId);
+      if (parts) parts.push(row);
+      else byMessage.set(row.messageId, [row]);
+    }
     return new Map([...byMessage].map(([messageId, parts]) => [messageId, foldDeliveries(parts)]));
   }
 }

@@ -1,9 +1,11 @@
-import { randomBytes, randomInt } from 'node:crypto';
 import { entry, envelope, type MessagingEvent, textMessage } from '../../src/simulator/events';
 import { GraphSimulator } from '../../src/simulator/graph-simulator';
 import { WebhookDriver } from '../../src/simulator/webhook-driver';
 import { type Harness } from './harness';
+import { newPageId, newPsid, pageToken } from './meta-ids';
 import { waitFor } from './process';
+
+export { busiestSecond, newPageId, newPsid, pageToken } from './meta-ids';
 
 export interface ConnectedPage {
   channelId: string;
@@ -12,9 +14,6 @@ export interface ConnectedPage {
   queueId: string;
 }
 
-export const newPageId = (): string => String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000, 999_999));
-export const newPsid = (): string => String(randomInt(1_000_000_000, 9_999_999_999)) + String(randomInt(1000, 9999));
-export const pageToken = (): string => `EAAG${randomBytes(24).toString('base64url')}`;
 
 /** Environment that points Guichet at the simulator and sweeps quickly, for tests. */
 export const messengerEnv = (sim: GraphSimulator): Record<string, string> => ({
@@ -71,13 +70,3 @@ export async function customerWrites(h: Harness, driver: WebhookDriver, page: Co
   return { psid, contactId: row.rows[0].contactId as string, ticketId: row.rows[0].ticketId as string };
 }
 
-/** The most calls that arrived within any one-second window: how a Page's rate looks from Meta's side. */
-export function busiestSecond(arrivals: number[]): number {
-  const times = [...arrivals].sort((a, b) => a - b);
-  let worst = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= 1_000) j++;
-    worst = Math.max(worst, i - j + 1);
-  }
-  return worst;
-}
