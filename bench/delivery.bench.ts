@@ -12,6 +12,7 @@ import { entry, envelope, textMessage } from '../src/simulator/events';
 import { GraphSimulator, type RecordedCall } from '../src/simulator/graph-simulator';
 import { WebhookDriver } from '../src/simulator/webhook-driver';
 import { busiestSecond, newPageId, newPsid, pageToken } from '../test/support/meta-ids';
+import { SimulatorProcess } from './sim-host';
 import {
   BENCH_REDIS_URL,
   type BenchModule,
@@ -32,7 +33,7 @@ import {
 
 /**
  * `npm run bench -- delivery`: the outbound delivery engine, in worker processes of its own,
- * against the Graph simulator in this process.
+ * against the Graph simulator in a process of its own (`sim-host.ts`).
  *
  *  1. throughput of ONE worker process: transactional deliveries spread over many Pages, sent
  *     against a simulator answering at once, then one answering in 50–150 ms; baseline: BullMQ
@@ -183,11 +184,12 @@ function cpuSeconds(which: { pid: number } | { command: string }): number {
   return ticks / 100;
 }
 
-/** Where the CPU went between `start()` and `stop()`: the worker, PostgreSQL, this process (the simulator), in % of one core. */
-function cpuMeter(worker: Service): { stop(): { worker: number; postgres: number; bench: number; redis: number } } {
+/** Where the CPU went between `start()` and `stop()`: the worker, PostgreSQL, Redis, the simulator, this process, in % of one core. */
+function cpuMeter(worker: Service, sim: SimulatorProcess): { stop(): { worker: number; postgres: number; bench: number; redis: number; simulator: number } } {
   const at = Date.now();
   const pid = worker.child.pid ?? 0;
-  const before = { worker: cpuSeconds({ pid }), postgres: cpuSeconds({ command: 'postgres' }), redis: cpuSeconds({ command: 'redis-server' }), bench: process.cpuUsage() };
+  const simPid = sim.pid;
+  const before = { worker: cpuSeconds({ pid }), postgres: cpuSeconds({ command: 'postgres' }), redis: cpuSeconds({ command: 'redis-server' }), simulator: cpuSeconds({ pid: simPid }), bench: process.cpuUsage() };
   return {
     stop() {
       const seconds = (Date.now() - at) / 1000;
@@ -197,6 +199,7 @@ function cpuMeter(worker: Service): { stop(): { worker: number; postgres: number
         worker: pct(cpuSeconds({ pid }) - before.worker),
         postgres: pct(cpuSeconds({ command: 'postgres' }) - before.postgres),
         redis: pct(cpuSeconds({ command: 'redis-server' }) - before.redis),
+        simulator: pct(cpuSeconds({ pid: simPid }) - before.simulator),
         bench: pct((bench.user + bench.system) / 1e6),
       };
     },
@@ -301,7 +304,7 @@ async function waitSettled(db: Pool, channelIds: string[], enough: () => boolean
 }
 
 /** For a stall: what the unsettled rows look like, and whether the simulator saw a call for them. */
-async function describeUnsettled(db: Pool, sim: GraphSimulator, channelIds: string[]): Promise<void> {
+async function describeUnsettled(db: Pool, sim: SimulatorProcess, channelIds: string[]): Promise<void> {
   const { rows } = await db.query<{ id: string; state: string; attempts: number; dispatched: boolean; lease_left_ms: number | null; idle_ms: number }>(
     `SELECT id, state, attempts, dispatched_at IS NOT NULL AS dispatched,
        round(extract(epoch FROM lease_until - now()) * 1000)::int AS lease_left_ms, round(extract(epoch FROM now() - updated_at) * 1000)::int AS idle_ms
@@ -320,7 +323,7 @@ async function describeUnsettled(db: Pool, sim: GraphSimulator, channelIds: stri
 
 const sendPaths = (pages: ConnectedPage[]): Set<string> => new Set(pages.map((page) => `/${page.pageId}/messages`));
 
-function sendsTo(sim: GraphSimulator, pages: ConnectedPage[], from = 0): RecordedCall[] {
+function sendsTo(sim: SimulatorProcess, pages: ConnectedPage[], from = 0): RecordedCall[] {
   const paths = sendPaths(pages);
   const out: RecordedCall[] = [];
   for (let i = from; i < sim.calls.length; i++) {
@@ -363,7 +366,7 @@ interface ThroughputResult {
 
 async function throughputRun(
   label: string,
-  sim: GraphSimulator,
+  sim: SimulatorProcess,
   env: Record<string, string>,
   db: Pool,
   companyId: string,
@@ -378,10 +381,11 @@ async function throughputRun(
   if (!(await waitSettled(db, channelIds))) throw new Error(`${label}: the warm-up deliveries were not all sent`);
   await sleep(500);
 
+  await sim.sync();
   const from = sim.calls.length;
   log(`  ${THROUGHPUT_DELIVERIES} transactional deliveries over ${pages.length} Pages, committed at once`);
   const committedAt = await queueDeliveries(db, companyId, perPage(THROUGHPUT_DELIVERIES));
-  const meter = cpuMeter(worker);
+  const meter = cpuMeter(worker, sim);
   const completed = await waitSettled(db, channelIds, () => Date.now() > (sim.calls[from]?.at ?? Infinity) + THROUGHPUT_MAX_MS);
   const cpuPercent = meter.stop();
   let cutAt: number | null = null;
@@ -394,6 +398,7 @@ async function throughputRun(
   const settled = completed || (await waitSettled(db, channelIds, undefined, AFTER_CUT_STALL_MS));
   if (!settled) await describeUnsettled(db, sim, channelIds);
   await stopService(worker, 'SIGTERM');
+  await sim.sync();
   const calls = sendsTo(sim, pages, from);
   const ok = calls.filter((call) => call.status === 200 && (cutAt === null || call.at <= cutAt)).map((call) => call.at);
   const first = Math.min(...ok);
@@ -414,7 +419,6 @@ async function throughputRun(
   log(`  ${result.sent} sent in ${result.seconds} s = ${result.sentPerSecond}/s; first send ${result.firstSendAfterCommitMs} ms after the commit; statuses ${JSON.stringify(result.statuses)}`);
   log(`  CPU, % of one core: ${JSON.stringify(cpuPercent)}`);
   if (result.warnings.count > 0) log(`  worker warnings: ${JSON.stringify(result.warnings.messages)}`);
-  sim.reset();
   return result;
 }
 
@@ -470,16 +474,17 @@ interface RateResult {
   settled: boolean;
 }
 
-async function pageRateRun(sim: GraphSimulator, db: Pool, companyId: string, page: ConnectedPage, worker: Service): Promise<RateResult> {
+async function pageRateRun(sim: SimulatorProcess, db: Pool, companyId: string, page: ConnectedPage, worker: Service): Promise<RateResult> {
   log(`  warm-up: ${PAGE_LIMIT} deliveries on the Page`);
   await queueDeliveries(db, companyId, [{ page, count: PAGE_LIMIT, lane: 'transactional', label: 'rate warm-up' }]);
   if (!(await waitSettled(db, [page.channelId]))) throw new Error('page rate: the warm-up deliveries were not all sent');
   // Out of the simulator's one-second window before the measured stream starts.
   await sleep(1_500);
+  await sim.sync();
   const from = sim.calls.length;
   log(`  ${RATE_DELIVERIES} transactional deliveries on one Page, DELIVERY_PAGE_RATE=${PAGE_LIMIT}, the simulator refusing above ${PAGE_LIMIT}/s`);
   await queueDeliveries(db, companyId, [{ page, count: RATE_DELIVERIES, lane: 'transactional', label: 'rate' }]);
-  const meter = cpuMeter(worker);
+  const meter = cpuMeter(worker, sim);
   const firstCallAt = (): number | undefined => sim.calls[from]?.at;
   const completed = await waitSettled(db, [page.channelId], () => Date.now() > (firstCallAt() ?? Infinity) + RATE_MAX_MS);
   let cutAt: number | null = null;
@@ -491,6 +496,7 @@ async function pageRateRun(sim: GraphSimulator, db: Pool, companyId: string, pag
   const cpuPercent = meter.stop();
   const settled = completed || (await waitSettled(db, [page.channelId], undefined, AFTER_CUT_STALL_MS));
   if (!settled) await describeUnsettled(db, sim, [page.channelId]);
+  await sim.sync();
   const calls = sendsTo(sim, [page], from);
   const ok = calls.filter((call) => call.status === 200).map((call) => call.at).sort((a, b) => a - b);
   const windowStart = (ok[0] ?? 0) + RATE_SETTLE_MS;
@@ -537,11 +543,12 @@ interface ReplyRun {
  * the tickets; each reply's latency runs from just before its POST to the arrival at the
  * simulator of its first call that Graph accepted (matched by its unique text).
  */
-async function replyRun(label: string, sim: GraphSimulator, db: Pool, apiUrl: string, token: string, tickets: string[], page: ConnectedPage, count: number): Promise<ReplyRun> {
+async function replyRun(label: string, sim: SimulatorProcess, db: Pool, apiUrl: string, token: string, tickets: string[], page: ConnectedPage, count: number): Promise<ReplyRun> {
   const run = randomBytes(3).toString('hex');
   const postedAt = new Map<string, number>();
   const apiMs: number[] = [];
   let non201 = 0;
+  await sim.sync();
   const from = sim.calls.length;
   const startedAt = Date.now();
   const posts: Array<Promise<void>> = [];
@@ -575,6 +582,7 @@ async function replyRun(label: string, sim: GraphSimulator, db: Pool, apiUrl: st
     log(`  ${(error as Error).message}`);
   }
   const endedAt = Date.now();
+  await sim.sync();
   const arrived = new Map<string, number>();
   let refused = 0;
   for (const call of sendsTo(sim, [page], from)) {
@@ -671,11 +679,9 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   const throughputPages = pages.slice(0, PAGES);
   const ratePage = pages[PAGES];
   const replyPage = pages[PAGES + 1];
-  const newSim = async (options: ConstructorParameters<typeof GraphSimulator>[0]): Promise<GraphSimulator> => {
-    const sim = new GraphSimulator(options);
-    await sim.start();
+  const newSim = async (options: Parameters<typeof SimulatorProcess.start>[0]): Promise<SimulatorProcess> => {
+    const sim = await SimulatorProcess.start(options, pageConfigs);
     onCleanup('stop a Graph simulator', () => sim.stop());
-    for (const config of pageConfigs) sim.addPage(config);
     return sim;
   };
   log(`company and ${pages.length} Pages connected`);
@@ -716,6 +722,7 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   const alone = await replyRun('alone', metaSim, db, api.url, adminToken, tickets, replyPage, REPLIES);
 
   log(`broadcast: ${BROADCAST} promotions queued on the same Page (DELIVERY_PROMOTION_RATE=${PAGE_LIMIT} = the page rate)`);
+  await metaSim.sync();
   const broadcastFrom = metaSim.calls.length;
   const insertStarted = Date.now();
   await queueDeliveries(db, companyId, [{ page: replyPage, count: BROADCAST, lane: 'promotion', label: 'Promo' }]);
@@ -724,7 +731,7 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   await waitUntil(() => Promise.resolve(promotionSends(broadcastFrom).length > 0), 'the first promotion send', STALL_MS);
   await sleep(BROADCAST_SETTLE_MS);
   log(`agent replies during the broadcast: ${REPLIES}, one every ${REPLY_SPACING_MS} ms`);
-  const broadcastMeter = cpuMeter(worker);
+  const broadcastMeter = cpuMeter(worker, metaSim);
   const during = await replyRun('broadcast', metaSim, db, api.url, adminToken, tickets, replyPage, REPLIES);
   const broadcastCpu = broadcastMeter.stop();
   log(`  CPU, % of one core: ${JSON.stringify(broadcastCpu)}`);
@@ -857,7 +864,7 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
       LOG_LEVEL: 'warn',
       bulk_inserts: 'one transaction each, ANALYZE deliveries, contacts before the commit',
       NODE_ENV: 'production',
-      simulator: `in the bench process; ${UNLIMITED_RATE}/s per Page for throughput, ${PAGE_LIMIT}/s per Page for page rate and replies`,
+      simulator: `its own process (nice -10 when allowed); ${UNLIMITED_RATE}/s per Page for throughput, ${PAGE_LIMIT}/s per Page for page rate and replies`,
     },
   };
 }

@@ -459,3 +459,26 @@ describe('GraphSimulator echo webhooks', () => {
     assert.equal(receiver.received.length, before);
   });
 });
+
+describe('GraphSimulator onAnswered', () => {
+  const answered: RecordedCall[] = [];
+  const sim = new GraphSimulator({ onAnswered: (recorded) => answered.push({ ...recorded }) });
+  let base: string;
+
+  before(async () => {
+    base = await sim.start();
+    sim.addPage({ pageId: PAGE, token: TOKEN, name: 'Rapporteur' });
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('reports each call with its status before the answer leaves, scripted answers included', async () => {
+    sim.script({ match: { path: `/${PAGE}/messages` }, respond: { kind: 'http', status: 503 }, times: 1 });
+    const first = await call(base, `/${PAGE}/messages`, { token: TOKEN, body: textSend() });
+    const second = await call(base, `/${PAGE}/messages`, { token: TOKEN, body: textSend() });
+    assert.deepEqual([first.status, second.status], [503, 200]);
+    assert.deepEqual(answered.map((c) => [c.path, c.status, c.pageId]), [[`/${PAGE}/messages`, 503, PAGE], [`/${PAGE}/messages`, 200, PAGE]]);
+    assert.equal(answered[1].recipient, PSID);
+  });
+});

@@ -98,6 +98,8 @@ export interface GraphSimulatorOptions {
   sendLatencyMs?: { min: number; max: number };
   /** Where to post echo webhooks for messages sent through the Send API; no echoes when absent. */
   webhook?: EchoWebhookConfig;
+  /** Told of every Graph call as it is answered (status set), before the answer leaves: a host process reports calls with it. */
+  onAnswered?: (call: RecordedCall) => void;
 }
 
 export interface EchoRecord {
@@ -292,6 +294,8 @@ export class GraphSimulator {
   private readonly mediaRate: number;
   private readonly sendLatency: { min: number; max: number } | undefined;
 
+  private readonly onAnswered?: (call: RecordedCall) => void;
+
   constructor(options: GraphSimulatorOptions = {}) {
     this.sendRate = options.sendRatePerSecond ?? 300;
     this.mediaRate = options.mediaRatePerSecond ?? 10;
@@ -300,6 +304,7 @@ export class GraphSimulator {
       throw new Error('GraphSimulator: sendLatencyMs needs 0 <= min <= max');
     }
     this.sendLatency = latency;
+    this.onAnswered = options.onAnswered;
     this.setWebhook(options.webhook);
   }
 
@@ -474,6 +479,7 @@ export class GraphSimulator {
         case 'http': {
           call.status = rule.status;
           call.response = rule.body;
+          this.onAnswered?.(call);
           if (res.destroyed) return;
           res.writeHead(rule.status, rule.headers ?? {});
           res.end(rule.body ?? '');
@@ -529,6 +535,7 @@ export class GraphSimulator {
   private write(res: http.ServerResponse, call: RecordedCall, answer: Answer): void {
     call.status = answer.status;
     call.response = answer.body;
+    this.onAnswered?.(call);
     if (res.destroyed || res.writableEnded) return;
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=UTF-8',
