@@ -90,8 +90,12 @@ describe('conversations become tickets', () => {
     assert.equal(tickets[1].previous_ticket_id, first.ticketId, 'linked as a follow-up');
     assert.ok(tickets[1].number > tickets[0].number);
 
-    const timeline = (await h.http.get(`/v1/tickets/${first.ticketId}/messages`, { token })).body.data.map((m: { text: string }) => m.text);
-    assert.deepEqual(timeline, ['first', 'second', 'third', 'fourth']);
+    const timeline: Array<{ type: string; text: string | null; kind: string; data: { from?: string; to?: string } }> = (await h.http.get(`/v1/tickets/${first.ticketId}/messages`, { token })).body.data;
+    // The two reopenings by the customer are in the timeline after the messages that caused them.
+    assert.deepEqual(
+      timeline.map((item) => (item.type === 'message' ? item.text : `${item.kind} ${item.data.from}>${item.data.to}`)),
+      ['first', 'second', 'third', 'status_changed pending>open', 'fourth', 'status_changed solved>open'],
+    );
   });
 
   it('two messages of a new customer at the same instant create one ticket', async () => {

@@ -119,6 +119,12 @@ class EnvVars {
   @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
   REOPEN_WINDOW = '7d';
 
+  @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
+  AUTO_CLOSE_AFTER = '4d';
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  TICKET_SWEEP_INTERVAL_MS = 60_000;
+
   @IsString() @MaxLength(2000)
   STOP_WORDS = 'stop,stopp,unsubscribe,cancel,end,quit,arrêt,arret,stop all,désabonner,desabonner,désinscrire,desinscrire,baja,parar';
 
@@ -241,6 +247,7 @@ export interface AppConfig {
     sweepIntervalMs: number;
   };
   inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number; retentionMs: number };
+  tickets: { autoCloseAfterMs: number; sweepIntervalMs: number };
   shutdownTimeoutMs: number;
   logLevel: string;
   workerConcurrency: number;
@@ -336,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sweepAgeMs: vars.INBOUND_SWEEP_AGE_MS,
       retentionMs: parseDuration(vars.INBOUND_RETENTION),
     },
+    tickets: { autoCloseAfterMs: parseDuration(vars.AUTO_CLOSE_AFTER), sweepIntervalMs: vars.TICKET_SWEEP_INTERVAL_MS },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
     workerConcurrency: vars.WORKER_CONCURRENCY,

@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
-import { paginate } from '../common/pagination/keyset';
-import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { type EntityManager } from 'typeorm';
 import { returnedRows } from '../database/sql';
 import { Message, type MessageDirection, type MessageKind } from './message.entity';
 
@@ -23,8 +20,6 @@ export interface NewMessage {
 
 @Injectable()
 export class MessageRepository {
-  constructor(@InjectRepository(Message) private readonly messages: Repository<Message>) {}
-
   /** The unique (page_id, mid) makes a second copy of a message a no-op; returns null for it. */
   async insert(manager: EntityManager, m: NewMessage): Promise<string | null> {
     const rows: Array<{ id: string }> = await manager.query(
@@ -97,11 +92,5 @@ export class MessageRepository {
   async markDelivered(manager: EntityManager, companyId: string, pageId: string, mids: string[], at: Date): Promise<void> {
     if (mids.length === 0) return;
     await manager.query(`UPDATE messages SET delivered_at = COALESCE(delivered_at, $4) WHERE company_id = $1 AND page_id = $2 AND mid = ANY($3::varchar[])`, [companyId, pageId, mids, at]);
-  }
-
-  /** A ticket's timeline in Meta's order, keyset-paginated on (sent_at, id). */
-  timeline(companyId: string, ticketId: string, page: PageQueryDto): Promise<Page<Message>> {
-    const qb = this.messages.createQueryBuilder('message').where('message.companyId = :companyId AND message.ticketId = :ticketId', { companyId, ticketId });
-    return paginate(qb, page, { column: 'sentAt', direction: 'ASC' });
   }
 }

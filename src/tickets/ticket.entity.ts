@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, UpdateDateColumn } from 'typeorm';
+import { Agent } from '../companies/agent.entity';
 import { TenantOwned } from '../companies/tenant-owned';
 import { Queue } from './queue.entity';
 
@@ -29,6 +30,9 @@ export enum TicketPriority {
 @Index(['companyId', 'createdAt', 'id'])
 @Index(['contactId', 'createdAt'])
 @Index(['queueId'])
+@Index(['assigneeId'])
+// Auto-close walks only the solved tickets, oldest first.
+@Index(['solvedAt'], { where: "status = 'solved'" })
 @Index('UQ_tickets_one_unfinished_per_contact', { synchronize: false })
 export class Ticket extends TenantOwned {
   /** #1, #2, … per company, taken from companies.last_ticket_number under its row lock. */
@@ -57,12 +61,26 @@ export class Ticket extends TenantOwned {
   @Column({ type: 'varchar', length: 80 })
   subject!: string;
 
+  @Column({ type: 'uuid', nullable: true })
+  assigneeId!: string | null;
+
+  @ManyToOne(() => Agent, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'assignee_id' })
+  assignee?: Agent;
+
+  /** Lower-case labels, sorted, without duplicates. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags!: string[];
+
   /** The ticket this one follows up, when the customer wrote again after the reopen window. */
   @Column({ type: 'uuid', nullable: true })
   previousTicketId!: string | null;
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   solvedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  closedAt!: Date | null;
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   lastCustomerMessageAt!: Date | null;

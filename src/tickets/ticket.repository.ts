@@ -16,6 +16,8 @@ export interface ThreadTarget {
   at: Date | null;
 }
 
+export type TicketChanges = Partial<Pick<Ticket, 'status' | 'priority' | 'assigneeId' | 'queueId' | 'tags' | 'solvedAt' | 'closedAt'>>;
+
 export interface TicketFilter extends PageQueryDto {
   statuses?: TicketStatus[];
   queueId?: string;
@@ -58,17 +60,58 @@ export class TicketRepository {
     );
   }
 
-  async reopen(manager: EntityManager, companyId: string, id: string): Promise<void> {
-    await manager.query(`UPDATE tickets SET status = 'open', solved_at = NULL, updated_at = now() WHERE company_id = $1 AND id = $2`, [companyId, id]);
+  /** A solved ticket the customer wrote to again within the reopen window; answers the status it left. */
+  async reopen(manager: EntityManager, companyId: string, id: string): Promise<TicketStatus | null> {
+    const rows = returnedRows<{ from: TicketStatus }>(
+      await manager.query(
+        `WITH old AS (SELECT id, status FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
+         UPDATE tickets t SET status = 'open', solved_at = NULL, updated_at = now() FROM old
+         WHERE t.id = old.id AND old.status <> 'open' RETURNING old.status AS "from"`,
+        [companyId, id],
+      ),
+    );
+    return rows[0]?.from ?? null;
   }
 
-  async touchCustomerMessage(manager: EntityManager, companyId: string, id: string, at: Date): Promise<void> {
-    await manager.query(
-      `UPDATE tickets SET last_customer_message_at = GREATEST(last_customer_message_at, $3),
-         status = CASE WHEN status IN ('pending', 'on_hold') THEN 'open'::ticket_status ELSE status END, updated_at = now()
-       WHERE company_id = $1 AND id = $2`,
-      [companyId, id, at],
+  /**
+   * A customer message: the ticket's clock moves, and a ticket waiting on the customer or on a
+   * third party is open again. Answers the status it left when it changed.
+   */
+  async touchCustomerMessage(manager: EntityManager, companyId: string, id: string, at: Date): Promise<TicketStatus | null> {
+    const rows = returnedRows<{ from: TicketStatus; to: TicketStatus }>(
+      await manager.query(
+        `WITH old AS (SELECT id, status FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
+         UPDATE tickets t SET last_customer_message_at = GREATEST(t.last_customer_message_at, $3),
+           status = CASE WHEN old.status IN ('pending', 'on_hold') THEN 'open'::ticket_status ELSE old.status END, updated_at = now()
+         FROM old WHERE t.id = old.id RETURNING old.status AS "from", t.status AS "to"`,
+        [companyId, id, at],
+      ),
     );
+    const row = rows[0];
+    return row && row.from !== row.to ? row.from : null;
+  }
+
+  /** An agent's first public reply opens a new ticket; answers whether it did. */
+  async openIfNew(manager: EntityManager, companyId: string, id: string): Promise<boolean> {
+    const rows = returnedRows<unknown>(
+      await manager.query(`UPDATE tickets SET status = 'open', updated_at = now() WHERE company_id = $1 AND id = $2 AND status = 'new' RETURNING id`, [companyId, id]),
+    );
+    return rows.length > 0;
+  }
+
+  /** The ticket, locked until the transaction ends: changes to it are decided one at a time. */
+  lock(manager: EntityManager, companyId: string, id: string): Promise<Ticket | null> {
+    return manager.findOne(Ticket, { where: { companyId, id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async update(manager: EntityManager, companyId: string, id: string, changes: TicketChanges): Promise<void> {
+    await manager.update(Ticket, { companyId, id }, changes);
+  }
+
+  /** Whether the agent belongs to the company and may still be given tickets. */
+  async assignable(manager: EntityManager, companyId: string, agentId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM agents WHERE company_id = $1 AND id = $2 AND deactivated_at IS NULL`, [companyId, agentId]);
+    return rows.length > 0;
   }
 
   /** What a ticket's reply window depends on: when its customer last acted, and whether the Page has Human Agent. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ReplyDto } from './reply.dto';
@@ -7,13 +7,17 @@ import { type Principal, Scope } from '../common/auth/principal';
 import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
-import { MessageDto, TicketDto, TicketQueryDto } from './tickets.dto';
+import { TicketChangesService } from './ticket-changes.service';
+import { MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
 @Controller('tickets')
 export class TicketsController {
-  constructor(private readonly tickets: TicketsService) {}
+  constructor(
+    private readonly tickets: TicketsService,
+    private readonly changes: TicketChangesService,
+  ) {}
 
   @Get()
   @Authenticated({ scope: Scope.TicketsRead })
@@ -29,11 +33,26 @@ export class TicketsController {
     return this.tickets.get(principal.companyId, id);
   }
 
+  @Patch(':id')
+  @Authenticated({ scope: Scope.TicketsWrite })
+  @ApiOkResponse({ type: TicketDto, description: '400 invalid_transition, 409 ticket_closed, 422 invalid_assignee, invalid_queue or too_many_tags; every change is a timeline event' })
+  update(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Body() dto: UpdateTicketDto): Promise<TicketDto> {
+    return this.changes.update(principal, id, dto);
+  }
+
   @Get(':id/messages')
   @Authenticated({ scope: Scope.TicketsRead })
-  @ApiOkResponse({ type: PageOf(MessageDto) })
-  timeline(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Query() page: PageQueryDto): Promise<Page<MessageDto>> {
+  @ApiOkResponse({ type: PageOf(MessageDto), description: 'The timeline: messages (type message), private notes (type note) and changes (type event, see TicketEventDto), oldest first' })
+  timeline(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Query() page: PageQueryDto): Promise<Page<TimelineItemDto>> {
     return this.tickets.timeline(principal.companyId, id, page);
+  }
+
+  @Post(':id/notes')
+  @Authenticated({ scope: Scope.TicketsWrite })
+  @Idempotent()
+  @ApiCreatedResponse({ type: TicketEventDto, description: 'A private note: agents only, never sent. 409 ticket_closed' })
+  addNote(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Body() dto: NoteDto): Promise<TicketEventDto> {
+    return this.changes.addNote(principal, id, dto);
   }
 
   @Post(':id/messages')

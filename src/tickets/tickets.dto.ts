@@ -1,10 +1,18 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
+import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
 import { type Message, MessageDirection, MessageKind } from './message.entity';
+import { ActorKind, type TicketEvent, TicketEventKind } from './ticket-event.entity';
 import { type Ticket, TicketPriority, TicketStatus } from './ticket.entity';
+
+/** Most tags a ticket carries; a tag is 1 to 50 characters of letters, digits, `-`, `_`, `.`, `:` or `/`. */
+export const MAX_TAGS = 20;
+const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_.:/-]{0,49}$/u;
+const normalizeTags = Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((tag: unknown) => (typeof tag === 'string' ? tag.trim().toLowerCase() : tag)) : value));
 
 export class TicketQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TicketStatus, enumName: 'TicketStatus', isArray: true, description: 'One or more, comma-separated' })
@@ -18,6 +26,52 @@ export class TicketQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   queueId?: string;
+}
+
+const TagList = (description?: string): PropertyDecorator =>
+  applyDecorators(ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS, description }), Optional(), normalizeTags, IsArray(), ArrayMaxSize(MAX_TAGS), IsString({ each: true }), MaxLength(50, { each: true }));
+
+export class TagChangesDto {
+  @TagList('Lower-cased; added once')
+  @Matches(TAG, { each: true, message: 'each tag is 1 to 50 letters, digits, -, _, ., : or /, starting with a letter or digit' })
+  add?: string[];
+
+  @TagList()
+  remove?: string[];
+}
+
+/** Only the fields sent change; each change becomes an event in the ticket's timeline. */
+export class UpdateTicketDto {
+  @ApiPropertyOptional({ enum: TicketStatus, enumName: 'TicketStatus', description: 'Allowed transitions only (400 invalid_transition); closed: admins only' })
+  @Optional()
+  @IsEnum(TicketStatus)
+  status?: TicketStatus;
+
+  @ApiPropertyOptional({ enum: TicketPriority, enumName: 'TicketPriority' })
+  @Optional()
+  @IsEnum(TicketPriority)
+  priority?: TicketPriority;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'An active agent of the company; null unassigns' })
+  @ValidateIf((_, value) => value !== undefined && value !== null)
+  @IsUUID()
+  assigneeId?: string | null;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @Optional()
+  @IsUUID()
+  queueId?: string;
+
+  @ApiPropertyOptional({ type: TagChangesDto })
+  @Optional()
+  @ValidateNested()
+  @Type(() => TagChangesDto)
+  tags?: TagChangesDto;
+}
+
+export class NoteDto {
+  @Text({ max: 20_000, description: 'Visible to agents only; never sent to the customer' })
+  text!: string;
 }
 
 export class ReplyWindowDto {
@@ -53,6 +107,18 @@ export class TicketDto {
   @ApiProperty({ format: 'uuid' })
   queueId!: string;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  assigneeId!: string | null;
+
+  @ApiProperty({ type: [String] })
+  tags!: string[];
+
+  @ApiProperty({ type: Date, nullable: true })
+  solvedAt!: Date | null;
+
+  @ApiProperty({ type: Date, nullable: true })
+  closedAt!: Date | null;
+
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The ticket this one follows up' })
   previousTicketId!: string | null;
 
@@ -67,6 +133,9 @@ export class TicketDto {
 }
 
 export class MessageDto {
+  @ApiProperty({ enum: ['message'], description: 'A Messenger message, either way' })
+  type!: 'message';
+
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -116,6 +185,10 @@ export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => 
   channelId: t.channelId,
   contactId: t.contactId,
   queueId: t.queueId,
+  assigneeId: t.assigneeId,
+  tags: t.tags,
+  solvedAt: t.solvedAt,
+  closedAt: t.closedAt,
   previousTicketId: t.previousTicketId,
   lastCustomerMessageAt: t.lastCustomerMessageAt,
   replyWindow,
@@ -123,6 +196,7 @@ export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => 
 });
 
 export const mapMessage = (m: Message, delivery: MessageDeliveryDto | null = null): MessageDto => ({
+  type: 'message',
   id: m.id,
   direction: m.direction,
   kind: m.kind,
@@ -136,4 +210,48 @@ export const mapMessage = (m: Message, delivery: MessageDeliveryDto | null = nul
   sentAt: m.sentAt,
   deliveredAt: m.deliveredAt,
   readAt: m.readAt,
+});
+
+export class ActorDto {
+  @ApiProperty({ enum: ActorKind, enumName: 'ActorKind' })
+  kind!: ActorKind;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The agent or API key; null for the customer and for Guichet' })
+  id!: string | null;
+}
+
+/** A private note or a change, in the timeline beside the messages. */
+export class TicketEventDto {
+  @ApiProperty({ enum: ['note', 'event'] })
+  type!: 'note' | 'event';
+
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: TicketEventKind, enumName: 'TicketEventKind' })
+  kind!: TicketEventKind;
+
+  @ApiProperty({ type: ActorDto })
+  actor!: ActorDto;
+
+  @ApiProperty({ type: String, nullable: true, description: "A note's text" })
+  text!: string | null;
+
+  @ApiProperty({ type: Object, description: 'For changes: {from, to}; for tags: {added, removed}' })
+  data!: Record<string, unknown>;
+
+  @ApiProperty({ description: 'Its place in the timeline, on the clock of messages\' sentAt' })
+  at!: Date;
+}
+
+export type TimelineItemDto = MessageDto | TicketEventDto;
+
+export const mapEvent = (e: TicketEvent): TicketEventDto => ({
+  type: e.kind === TicketEventKind.Note ? 'note' : 'event',
+  id: e.id,
+  kind: e.kind,
+  actor: { kind: e.actorKind, id: e.actorId },
+  text: e.text,
+  data: e.data,
+  at: e.at,
 });

@@ -8,14 +8,18 @@ import { MessageRepository } from './message.repository';
 import { Queue } from './queue.entity';
 import { QueueRepository } from './queue.repository';
 import { QueuesService } from './queues.service';
+import { TicketChangesService } from './ticket-changes.service';
+import { TicketEvent } from './ticket-event.entity';
+import { TicketEventRepository } from './ticket-event.repository';
 import { Ticket } from './ticket.entity';
 import { TicketRepository } from './ticket.repository';
+import { TicketSweeper } from './ticket.sweeper';
 import { TicketsService } from './tickets.service';
 
 /** Queues, tickets and their timelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Queue, Ticket, Message, MessageMutation]), DeliveryModule],
-  providers: [QueueRepository, TicketRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService],
-  exports: [QueueRepository, TicketRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService],
+  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, Message, MessageMutation]), DeliveryModule],
+  providers: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService, TicketSweeper],
+  exports: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService],
 })
 export class TicketsModule {}

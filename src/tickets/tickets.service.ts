@@ -12,9 +12,12 @@ import { Purpose, replyWindow } from '../delivery/policy';
 import { MessageDirection, MessageKind, type Message } from './message.entity';
 import { MessageRepository } from './message.repository';
 import { type ReplyDto } from './reply.dto';
+import { actorOf } from './actor';
+import { TicketEventKind } from './ticket-event.entity';
+import { TicketEventRepository } from './ticket-event.repository';
 import { TicketRepository } from './ticket.repository';
-import { mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketDto, type TicketQueryDto } from './tickets.dto';
-import { type Ticket } from './ticket.entity';
+import { mapEvent, mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketDto, type TicketQueryDto, type TimelineItemDto } from './tickets.dto';
+import { type Ticket, TicketStatus } from './ticket.entity';
 
 @Injectable()
 export class TicketsService {
@@ -22,6 +25,7 @@ export class TicketsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketRepository,
     private readonly messages: MessageRepository,
+    private readonly events: TicketEventRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly outbox: OutboxService,
   ) {}
@@ -35,6 +39,10 @@ export class TicketsService {
   async get(companyId: string, id: string): Promise<TicketDto> {
     const ticket = await this.tickets.findById(companyId, id);
     if (!ticket) throw AppException.notFound('Ticket');
+    return this.present(companyId, ticket);
+  }
+
+  async present(companyId: string, ticket: Ticket): Promise<TicketDto> {
     return mapTicket(ticket, (await this.replyWindows(companyId, [ticket])).get(ticket.id)!);
   }
 
@@ -48,11 +56,12 @@ export class TicketsService {
     }));
   }
 
-  async timeline(companyId: string, id: string, page: PageQueryDto): Promise<Page<MessageDto>> {
+  /** Messages (with their delivery state), private notes and changes, in one order. */
+  async timeline(companyId: string, id: string, page: PageQueryDto): Promise<Page<TimelineItemDto>> {
     if (!(await this.tickets.findById(companyId, id))) throw AppException.notFound('Ticket');
-    const messages = await this.messages.timeline(companyId, id, page);
-    const states = await this.deliveryStates(companyId, messages.data);
-    return mapPage(messages, (message) => mapMessage(message, states.get(message.id) ?? null));
+    const entries = await this.events.timeline(companyId, id, page);
+    const states = await this.deliveryStates(companyId, entries.data.flatMap((entry) => (entry.type === 'message' ? [entry.message] : [])));
+    return mapPage(entries, (entry) => (entry.type === 'message' ? mapMessage(entry.message, states.get(entry.message.id) ?? null) : mapEvent(entry.event)));
   }
 
   /**
@@ -88,6 +97,9 @@ export class TicketsService {
         sentAt: new Date(),
       });
       const parts = await this.outbox.queue(manager, recipient, { purpose, content: dto, ticketId: ticket.id, messageId: created.id }, decision);
+      if (await this.tickets.openIfNew(manager, companyId, ticket.id)) {
+        await this.events.insert(manager, [{ companyId, ticketId: ticket.id, kind: TicketEventKind.StatusChanged, ...actorOf(principal), data: { from: TicketStatus.New, to: TicketStatus.Open, reason: 'first_reply' }, at: created.sentAt }]);
+      }
       return { created, parts: parts.length, channelId: recipient.channelId };
     });
     await this.outbox.wake(companyId, message.channelId, purpose);

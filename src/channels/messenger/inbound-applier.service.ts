@@ -9,6 +9,7 @@ import { MessageDirection, MessageKind } from '../../tickets/message.entity';
 import { MessageMutationRepository } from '../../tickets/message-mutation.repository';
 import { MessageRepository } from '../../tickets/message.repository';
 import { UNFINISHED_STATUSES, TicketStatus } from '../../tickets/ticket.entity';
+import { TicketEventRepository } from '../../tickets/ticket-event.repository';
 import { TicketRepository } from '../../tickets/ticket.repository';
 import { type Channel } from '../channel.entity';
 import { type PendingEvent } from './inbound-event.repository';
@@ -47,6 +48,7 @@ export class InboundApplier {
     private readonly messages: MessageRepository,
     private readonly mutations: MessageMutationRepository,
     private readonly deliveries: DeliveryRepository,
+    private readonly events: TicketEventRepository,
   ) {
     this.stopWords = new Set(config.inbound.stopWords);
   }
@@ -161,7 +163,9 @@ export class InboundApplier {
     );
     const landed = messages.filter((m) => inserted.has(m.message.mid));
     if (landed.length === 0) return result;
-    await this.tickets.touchCustomerMessage(manager, channel.companyId, ticketId, new Date(Math.max(...landed.map((m) => m.at.getTime()))));
+    const lastAt = new Date(Math.max(...landed.map((m) => m.at.getTime())));
+    const left = await this.tickets.touchCustomerMessage(manager, channel.companyId, ticketId, lastAt);
+    if (left) await this.events.reopenedByCustomer(manager, channel.companyId, ticketId, left, lastAt);
     for (const waiting of await this.mutations.takeMany(manager, channel.companyId, channel.pageId, [...inserted])) {
       await this.mutate(manager, channel.companyId, channel.pageId, waiting.event, latestAt);
     }
@@ -186,7 +190,8 @@ export class InboundApplier {
     const ticketId = await this.threadFor(ctx, subject);
     const id = await this.messages.insert(ctx.manager, { ...this.where(ctx, ticketId), mid, direction: MessageDirection.Inbound, kind, text, content, sentAt: ctx.at });
     if (!id) return false;
-    await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
+    const left = await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
+    if (left) await this.events.reopenedByCustomer(ctx.manager, ctx.companyId, ticketId, left, ctx.at);
     await this.applyParked(ctx, mid);
     return true;
   }
@@ -208,7 +213,8 @@ export class InboundApplier {
     const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
     if (latest && (UNFINISHED_STATUSES as readonly TicketStatus[]).includes(latest.status)) return latest.id;
     if (latest?.status === TicketStatus.Solved && latest.solvedAt && ctx.at.getTime() - latest.solvedAt.getTime() < this.config.inbound.reopenWindowMs) {
-      await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
+      const left = await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
+      if (left) await this.events.reopenedByCustomer(ctx.manager, ctx.companyId, latest.id, left, ctx.at);
       return latest.id;
     }
     return this.newTicket(ctx, subject, latest?.id ?? null, ctx.at);

@@ -27,6 +27,11 @@ export enum ErrorCode {
   ServiceUnavailable = 'service_unavailable',
   InvalidMessage = 'invalid_message',
   DeliveryNotRetryable = 'delivery_not_retryable',
+  InvalidTransition = 'invalid_transition',
+  TicketClosed = 'ticket_closed',
+  InvalidAssignee = 'invalid_assignee',
+  InvalidQueue = 'invalid_queue',
+  TooManyTags = 'too_many_tags',
   // Policy refusals (src/delivery/policy.ts RefusalCode), answered as 422 when a message may not be sent.
   OutsideMessagingWindow = 'outside_messaging_window',
   NeverContacted = 'never_contacted',

@@ -30,6 +30,13 @@ describe('encodeCursor / decodeCursor', () => {
     assert.deepEqual(decodeCursor(cursor, KEYSET), [DATE, UUID]);
   });
 
+  it('round-trips a date + rank + uuid keyset, and refuses a rank that is not one digit', () => {
+    const shape: readonly CursorField[] = ['date', 'rank', 'uuid'];
+    assert.deepEqual(decodeCursor(encodeCursor([DATE, '1', UUID]), shape), [DATE, '1', UUID]);
+    for (const rank of ['10', '', 'a', '-1']) assertInvalid(encodeCursor([DATE, rank, UUID]), shape, `rank ${JSON.stringify(rank)}`);
+    assertInvalid(Buffer.from(JSON.stringify([DATE, 1, UUID])).toString('base64url'), shape, 'a number, not a string');
+  });
+
   it('refuses a cursor whose length differs from the shape', () => {
     const cursor = encodeCursor([DATE, UUID]);
     assertInvalid(cursor, ['date'], 'one field short');

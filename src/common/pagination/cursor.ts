@@ -2,7 +2,8 @@ import { HttpStatus } from '@nestjs/common';
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-codes';
 
-export type CursorField = 'date' | 'uuid';
+/** `rank`: a single digit, ordering rows of several tables that share a timestamp. */
+export type CursorField = 'date' | 'uuid' | 'rank';
 type CursorValue = string;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -17,6 +18,8 @@ const matches = (value: unknown, field: CursorField): boolean => {
       return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
     case 'uuid':
       return typeof value === 'string' && UUID.test(value);
+    case 'rank':
+      return typeof value === 'string' && /^[0-9]$/.test(value);
   }
 };
 

@@ -1,0 +1,117 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AgentRole, type Principal } from '../common/auth/principal';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { QueueRepository } from './queue.repository';
+import { actorOf } from './actor';
+import { TicketEventKind } from './ticket-event.entity';
+import { type NewTicketEvent, TicketEventRepository } from './ticket-event.repository';
+import { allowedFrom, mayTransition } from './ticket-status';
+import { type Ticket, TicketStatus } from './ticket.entity';
+import { type TicketChanges, TicketRepository } from './ticket.repository';
+import { mapEvent, MAX_TAGS, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
+import { TicketsService } from './tickets.service';
+
+/**
+ * Changes agents make to a ticket: each one checked (transitions, assignee, queue, tags), applied
+ * under the ticket's row lock and recorded as a timeline event in the same transaction, so the
+ * timeline never shows a change that did not happen, nor misses one that did.
+ */
+@Injectable()
+export class TicketChangesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tickets: TicketRepository,
+    private readonly events: TicketEventRepository,
+    private readonly queues: QueueRepository,
+    private readonly presenter: TicketsService,
+  ) {}
+
+  async update(principal: Principal, id: string, dto: UpdateTicketDto): Promise<TicketDto> {
+    return this.presenter.present(principal.companyId, await this.apply(principal, id, dto));
+  }
+
+  private apply(principal: Principal, id: string, dto: UpdateTicketDto): Promise<Ticket> {
+    const { companyId } = principal;
+    return this.dataSource.transaction(async (manager) => {
+      const ticket = await this.open(manager, companyId, id);
+      const at = new Date();
+      const changes: TicketChanges = {};
+      const events: NewTicketEvent[] = [];
+      const record = (kind: TicketEventKind, data: Record<string, unknown>) => events.push({ companyId, ticketId: id, kind, ...actorOf(principal), data, at });
+
+      if (dto.status !== undefined && dto.status !== ticket.status) {
+        const by = principal.kind === 'agent' && principal.role === AgentRole.Admin ? 'admin' : 'agent';
+        if (!mayTransition(ticket.status, dto.status, by)) {
+          throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.InvalidTransition, `A ticket cannot go from ${ticket.status} to ${dto.status}${dto.status === TicketStatus.Closed ? ' (only an admin, or the auto-close after a ticket stayed solved, closes one)' : ''}`, {
+            from: ticket.status,
+            to: dto.status,
+            allowed: allowedFrom(ticket.status, by),
+          });
+        }
+        changes.status = dto.status;
+        if (dto.status === TicketStatus.Solved) changes.solvedAt = at;
+        else if (ticket.status === TicketStatus.Solved) changes.solvedAt = null;
+        if (dto.status === TicketStatus.Closed) changes.closedAt = at;
+        record(TicketEventKind.StatusChanged, { from: ticket.status, to: dto.status });
+      }
+      if (dto.priority !== undefined && dto.priority !== ticket.priority) {
+        changes.priority = dto.priority;
+        record(TicketEventKind.PriorityChanged, { from: ticket.priority, to: dto.priority });
+      }
+      if (dto.assigneeId !== undefined && dto.assigneeId !== ticket.assigneeId) {
+        if (dto.assigneeId !== null && !(await this.tickets.assignable(manager, companyId, dto.assigneeId))) {
+          throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.InvalidAssignee, 'The assignee must be an active agent of the company', { assigneeId: dto.assigneeId });
+        }
+        changes.assigneeId = dto.assigneeId;
+        record(TicketEventKind.AssigneeChanged, { from: ticket.assigneeId, to: dto.assigneeId });
+      }
+      if (dto.queueId !== undefined && dto.queueId !== ticket.queueId) {
+        if (!(await this.queues.findById(companyId, dto.queueId, manager))) {
+          throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.InvalidQueue, 'No such queue in the company', { queueId: dto.queueId });
+        }
+        changes.queueId = dto.queueId;
+        record(TicketEventKind.QueueChanged, { from: ticket.queueId, to: dto.queueId });
+      }
+      if (dto.tags) {
+        const remove = new Set(dto.tags.remove ?? []);
+        const next = [...new Set([...ticket.tags, ...(dto.tags.add ?? [])])].filter((tag) => !remove.has(tag)).sort();
+        if (next.length > MAX_TAGS) {
+          throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.TooManyTags, `A ticket carries at most ${MAX_TAGS} tags`, { max: MAX_TAGS, wouldHave: next.length });
+        }
+        const added = next.filter((tag) => !ticket.tags.includes(tag));
+        const removed = ticket.tags.filter((tag) => !next.includes(tag));
+        if (added.length > 0 || removed.length > 0) {
+          changes.tags = next;
+          record(TicketEventKind.TagsChanged, { added, removed });
+        }
+      }
+
+      if (events.length === 0) return ticket;
+      await this.tickets.update(manager, companyId, id, changes);
+      await this.events.insert(manager, events);
+      return { ...ticket, ...changes };
+    });
+  }
+
+  /** A private note: in the timeline, for agents only, never sent. */
+  async addNote(principal: Principal, id: string, dto: NoteDto): Promise<TicketEventDto> {
+    const { companyId } = principal;
+    const note = await this.dataSource.transaction(async (manager) => {
+      await this.open(manager, companyId, id);
+      const [inserted] = await this.events.insert(manager, [{ companyId, ticketId: id, kind: TicketEventKind.Note, ...actorOf(principal), text: dto.text, at: new Date() }]);
+      return inserted;
+    });
+    return mapEvent(note);
+  }
+
+  /** The ticket, locked; a closed ticket is final and refuses every change. */
+  private async open(manager: EntityManager, companyId: string, id: string): Promise<Ticket> {
+    const ticket = await this.tickets.lock(manager, companyId, id);
+    if (!ticket) throw AppException.notFound('Ticket');
+    if (ticket.status === TicketStatus.Closed) throw new AppException(HttpStatus.CONFLICT, ErrorCode.TicketClosed, 'The ticket is closed: it cannot change any more', { closedAt: ticket.closedAt });
+    return ticket;
+  }
+}

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type GraphSimulator } from '../src/simulator/graph-simulator';
+import { createAgent, createApiKey, signupCompany } from './support/fixtures';
+import { type Harness, startHarness } from './support/harness';
+import { type ConnectedPage, connectPage, customerWrites, driverFor, messengerEnv, startSimulator } from './support/messenger';
+import { waitFor } from './support/process';
+
+describe('ticket lifecycle: transitions, changes as timeline events, notes, auto-close', () => {
+  let h: Harness;
+  let sim: GraphSimulator;
+  let admin: { token: string; id: string };
+  let agent: { token: string; id: string };
+  let page: ConnectedPage;
+
+  before(async () => {
+    sim = await startSimulator();
+    h = await startHarness('lifecycle', { ...messengerEnv(sim), REOPEN_WINDOW: '7d', AUTO_CLOSE_AFTER: '4d', TICKET_SWEEP_INTERVAL_MS: '200' });
+    const company = await signupCompany(h.http);
+    admin = { token: company.adminToken, id: company.adminId };
+    agent = await createAgent(h.http, admin.token);
+    page = await connectPage(h, sim, admin.token);
+  });
+  after(async () => {
+    await h.close();
+    await sim.stop();
+  });
+
+  const newTicket = async (text = 'Bonjour, où est ma commande ?') => customerWrites(h, driverFor(h), page, text);
+  const patch = (id: string, body: unknown, token = agent.token) => h.http.patch(`/v1/tickets/${id}`, { token, body });
+  const timeline = async (id: string, limit = 100) => (await h.http.get(`/v1/tickets/${id}/messages?limit=${limit}`, { token: agent.token })).body.data as any[];
+  const events = async (id: string) => (await timeline(id)).filter((item) => item.type === 'event');
+
+  it('agents move a ticket through the allowed statuses, each change an event; others are 400 invalid_transition and change nothing', async () => {
+    const { ticketId } = await newTicket();
+    const steps: Array<[string, number]> = [['pending', 200], ['on_hold', 200], ['open', 200], ['solved', 200], ['pending', 400], ['closed', 400], ['new', 400], ['open', 200]];
+    for (const [status, expected] of steps) {
+      const res = await patch(ticketId, { status });
+      assert.equal(res.status, expected, `${status}: ${res.text}`);
+      if (expected === 400) assert.equal(res.body.code, 'invalid_transition');
+    }
+    const refused = await patch(ticketId, { status: 'solved' }).then(() => patch(ticketId, { status: 'pending' }));
+    assert.deepEqual(refused.body.details, { from: 'solved', to: 'pending', allowed: ['open'] });
+    const ticket = (await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body;
+    assert.equal(ticket.status, 'solved');
+    assert.ok(ticket.solvedAt);
+    const changes = (await events(ticketId)).map((e) => `${e.data.from}>${e.data.to}`);
+    assert.deepEqual(changes, ['new>pending', 'pending>on_hold', 'on_hold>open', 'open>solved', 'solved>open', 'open>solved']);
+    for (const e of await events(ticketId)) assert.deepEqual(e.actor, { kind: 'agent', id: agent.id });
+  });
+
+  it('only an admin closes by hand; a closed ticket refuses every change and note with 409 ticket_closed', async () => {
+    const { ticketId } = await newTicket();
+    assert.equal((await patch(ticketId, { status: 'closed' })).body.code, 'invalid_transition');
+    const closed = await patch(ticketId, { status: 'closed' }, admin.token);
+    assert.equal(closed.status, 200, closed.text);
+    assert.equal(closed.body.status, 'closed');
+    assert.ok(closed.body.closedAt);
+    for (const res of [await patch(ticketId, { status: 'open' }, admin.token), await patch(ticketId, { priority: 'high' }), await h.http.post(`/v1/tickets/${ticketId}/notes`, { token: agent.token, body: { text: 'late' } })]) {
+      assert.equal(res.status, 409, res.text);
+      assert.equal(res.body.code, 'ticket_closed');
+    }
+    assert.equal((await events(ticketId)).length, 1);
+  });
+
+  it("an agent's first public reply opens a new ticket, once", async () => {
+    const { ticketId } = await newTicket();
+    for (const text of ['Nous regardons.', 'Voici le suivi.']) {
+      const res = await h.http.post(`/v1/tickets/${ticketId}/messages`, { token: agent.token, body: { text } });
+      assert.equal(res.status, 201, res.text);
+    }
+    assert.equal((await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body.status, 'open');
+    const opened = await events(ticketId);
+    assert.equal(opened.length, 1);
+    assert.deepEqual([opened[0].data, opened[0].actor], [{ from: 'new', to: 'open', reason: 'first_reply' }, { kind: 'agent', id: agent.id }]);
+  });
+
+  it('a customer message moves pending, on hold and recently solved tickets back to open, as the customer', async () => {
+    const { ticketId, psid } = await newTicket();
+    for (const status of ['pending', 'on_hold', 'solved']) {
+      assert.equal((await patch(ticketId, { status })).status, 200);
+      if (status === 'on_hold') assert.equal((await patch(ticketId, { status: 'on_hold' })).status, 200, 'staying put is allowed');
+      await customerWrites(h, driverFor(h), page, `encore (${status})`, psid);
+      assert.equal((await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body.status, 'open', `from ${status}`);
+    }
+    const byCustomer = (await events(ticketId)).filter((e) => e.actor.kind === 'customer');
+    assert.deepEqual(byCustomer.map((e) => `${e.data.from}>${e.data.to}`), ['pending>open', 'on_hold>open', 'solved>open']);
+    assert.deepEqual(byCustomer.map((e) => e.actor.id), [null, null, null]);
+  });
+
+  it('auto-close: a ticket solved longer than AUTO_CLOSE_AFTER is closed by the worker with a system event; a recent one stays solved', async () => {
+    const old = await newTicket();
+    const recent = await newTicket();
+    for (const { ticketId } of [old, recent]) assert.equal((await patch(ticketId, { status: 'solved' })).status, 200);
+    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '4 days 1 minute' WHERE id = $1`, [old.ticketId]);
+    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '3 days 23 hours' WHERE id = $1`, [recent.ticketId]);
+    await waitFor(async () => (await h.http.get(`/v1/tickets/${old.ticketId}`, { token: agent.token })).body.status === 'closed', 'the old solved ticket closed');
+    const last = (await events(old.ticketId)).at(-1);
+    assert.deepEqual([last.actor, last.data], [{ kind: 'system', id: null }, { from: 'solved', to: 'closed', reason: 'auto_close' }]);
+    // The sweep that closed the old one saw the recent one too, and left it.
+    assert.equal((await h.http.get(`/v1/tickets/${recent.ticketId}`, { token: agent.token })).body.status, 'solved');
+  });
+
+  it('priority, assignee, queue and tags: each change an event; a bad assignee or queue is a 422 and writes nothing', async () => {
+    const { ticketId } = await newTicket();
+    const queue = (await h.http.post('/v1/queues', { token: admin.token, body: { name: 'Commandes' } })).body;
+    const res = await patch(ticketId, { priority: 'urgent', assigneeId: agent.id, queueId: queue.id, tags: { add: [' Livraison ', 'colis', 'colis'] } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual([res.body.priority, res.body.assigneeId, res.body.queueId, res.body.tags], ['urgent', agent.id, queue.id, ['colis', 'livraison']]);
+
+    const before = (await events(ticketId)).length;
+    for (const [body, code] of [
+      [{ priority: 'low', assigneeId: randomUUID() }, 'invalid_assignee'],
+      [{ priority: 'low', queueId: randomUUID() }, 'invalid_queue'],
+      [{ priority: 'low', tags: { add: Array.from({ length: 19 }, (_, i) => `t${i}`) } }, 'too_many_tags'],
+    ] as const) {
+      const refused = await patch(ticketId, body);
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(refused.body.code, code);
+    }
+    const bad = await patch(ticketId, { tags: { add: ['no spaces allowed'] } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'validation_failed');
+    const unchanged = (await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body;
+    assert.equal(unchanged.priority, 'urgent', 'a refused change leaves the others unapplied too');
+    assert.equal((await events(ticketId)).length, before);
+
+    await patch(ticketId, { assigneeId: null, tags: { remove: ['colis'] } });
+    const kinds = (await events(ticketId)).map((e) => [e.kind, e.data]);
+    assert.deepEqual(kinds, [
+      ['priority_changed', { from: 'normal', to: 'urgent' }],
+      ['assignee_changed', { from: null, to: agent.id }],
+      ['queue_changed', { from: page.queueId, to: queue.id }],
+      ['tags_changed', { added: ['colis', 'livraison'], removed: [] }],
+      ['assignee_changed', { from: agent.id, to: null }],
+      ['tags_changed', { added: [], removed: ['colis'] }],
+    ]);
+  });
+
+  it('the timeline: messages, replies with their delivery, notes and changes in one order, page by page; notes are never sent', async () => {
+    const { ticketId, psid } = await newTicket('Mon colis est abîmé');
+    const key = await createApiKey(h.http, admin.token, ['tickets:read', 'tickets:write']);
+    const reply = await h.http.post(`/v1/tickets/${ticketId}/messages`, { token: agent.token, body: { text: 'Désolé, pouvez-vous envoyer une photo ?' } });
+    assert.equal(reply.status, 201, reply.text);
+    const note = await h.http.post(`/v1/tickets/${ticketId}/notes`, { token: agent.token, body: { text: 'Client fidèle, proposer un geste commercial' } });
+    assert.equal(note.status, 201, note.text);
+    assert.deepEqual([note.body.type, note.body.kind, note.body.actor], ['note', 'note', { kind: 'agent', id: agent.id }]);
+    assert.equal((await patch(ticketId, { assigneeId: agent.id })).status, 200);
+    assert.equal((await patch(ticketId, { status: 'pending' })).status, 200);
+    const keyNote = await h.http.post(`/v1/tickets/${ticketId}/notes`, { token: key.key, body: { text: 'Photo demandée par le bot' } });
+    assert.equal(keyNote.status, 201, keyNote.text);
+    assert.deepEqual(keyNote.body.actor, { kind: 'api_key', id: key.id });
+    await customerWrites(h, driverFor(h), page, 'Voici la photo', psid);
+
+    const items = await timeline(ticketId);
+    // jsonb keeps keys in its own order: compare them sorted.
+    const sorted = (data: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))));
+    const shape = items.map((item) => (item.type === 'message' ? `${item.direction}:${item.text}` : item.type === 'note' ? `note:${item.text}` : `${item.kind}:${sorted(item.data)}`));
+    assert.deepEqual(shape, [
+      'inbound:Mon colis est abîmé',
+      'outbound:Désolé, pouvez-vous envoyer une photo ?',
+      'status_changed:{"from":"new","reason":"first_reply","to":"open"}',
+      'note:Client fidèle, proposer un geste commercial',
+      `assignee_changed:{"from":null,"to":"${agent.id}"}`,
+      'status_changed:{"from":"open","to":"pending"}',
+      'note:Photo demandée par le bot',
+      'inbound:Voici la photo',
+      'status_changed:{"from":"pending","to":"open"}',
+    ]);
+    assert.ok(items[1].delivery, 'the reply carries its delivery state');
+
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: any = await h.http.get(`/v1/tickets/${ticketId}/messages?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: agent.token });
+      assert.ok(res.body.data.length <= 2);
+      paged.push(...res.body.data.map((item: any) => item.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(paged, items.map((item) => item.id));
+
+    await waitFor(async () => (await h.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE ticket_id = $1 AND state = 'sent'`, [ticketId])).rows[0].n === 1, 'the reply sent');
+    const sentTexts = sim.calls.filter((c) => c.recipient === psid).map((c) => JSON.stringify(c.body));
+    assert.ok(sentTexts.some((body) => body.includes('photo')), 'the reply reached Meta');
+    assert.ok(!sentTexts.some((body) => body.includes('geste commercial') || body.includes('par le bot')), 'no note ever reaches Meta');
+  });
+});
