@@ -185,4 +185,38 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.ok(sentTexts.some((body) => body.includes('photo')), 'the reply reached Meta');
     assert.ok(!sentTexts.some((body) => body.includes('geste commercial') || body.includes('par le bot')), 'no note ever reaches Meta');
   });
+  it('finding work: default order by the latest customer message, by creation on request, and every filter', async () => {
+    const [t1, t2, t3] = [await newTicket('un'), await newTicket('deux'), await newTicket('trois')];
+    const ours = [t1.ticketId, t2.ticketId, t3.ticketId];
+    const list = async (query: string, token = agent.token) => {
+      const res = await h.http.get(`/v1/tickets?limit=100&${query}`, { token });
+      assert.equal(res.status, 200, res.text);
+      return (res.body.data as Array<{ id: string }>).map((t) => t.id).filter((id) => ours.includes(id));
+    };
+    await customerWrites(h, driverFor(h), page, 'un, encore', t1.psid);
+    assert.deepEqual(await list(''), [t1.ticketId, t3.ticketId, t2.ticketId], 'the customer who wrote last comes first');
+    assert.deepEqual(await list('sort=created'), [t3.ticketId, t2.ticketId, t1.ticketId]);
+
+    const since = new Date().toISOString();
+    assert.equal((await patch(t2.ticketId, { assigneeId: agent.id, priority: 'high', tags: { add: ['VIP'] } })).status, 200);
+    assert.equal((await patch(t3.ticketId, { assigneeId: admin.id })).status, 200);
+    assert.deepEqual(await list('assignee=me'), [t2.ticketId]);
+    assert.deepEqual(await list('assignee=none'), [t1.ticketId]);
+    assert.deepEqual(await list(`assignee=${admin.id}`), [t3.ticketId]);
+    assert.deepEqual(await list('tag=vip'), [t2.ticketId]);
+    assert.deepEqual(await list('priority=high,urgent'), [t2.ticketId]);
+    assert.deepEqual(await list(`contactId=${t1.contactId}`), [t1.ticketId]);
+    assert.deepEqual(await list(`channelId=${page.channelId}&status=new`), [t1.ticketId, t3.ticketId, t2.ticketId]);
+    assert.deepEqual(await list(`updatedSince=${since}`), [t3.ticketId, t2.ticketId]);
+    assert.deepEqual(await list(`assignee=none&tag=vip`), [], 'filters combine');
+
+    const key = await createApiKey(h.http, admin.token, ['tickets:read']);
+    const asKey = await h.http.get('/v1/tickets?assignee=me', { token: key.key });
+    assert.equal(asKey.status, 400, 'an API key has no "me"');
+    for (const bad of ['assignee=someone', 'priority=extreme', 'updatedSince=yesterday', 'sort=random']) {
+      const res = await h.http.get(`/v1/tickets?${bad}`, { token: agent.token });
+      assert.equal(res.status, 400, bad);
+      assert.equal(res.body.code, 'validation_failed', bad);
+    }
+  });
 });

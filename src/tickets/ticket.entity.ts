@@ -28,6 +28,7 @@ export enum TicketPriority {
 @Entity('tickets')
 @Index(['companyId', 'number'], { unique: true })
 @Index(['companyId', 'createdAt', 'id'])
+@Index(['companyId', 'activityAt', 'id'])
 @Index(['contactId', 'createdAt'])
 @Index(['queueId'])
 @Index(['assigneeId'])
@@ -84,6 +85,10 @@ export class Ticket extends TenantOwned {
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   lastCustomerMessageAt!: Date | null;
+
+  /** The list's default order: when the customer last wrote, or when the ticket began if they never did. */
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  activityAt!: Date;
 
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;

@@ -4,7 +4,7 @@ import { type EntityManager, Repository } from 'typeorm';
 import { paginate } from '../common/pagination/keyset';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { returnedRows } from '../database/sql';
-import { Ticket, TicketStatus } from './ticket.entity';
+import { Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
 
 export interface ThreadTarget {
   companyId: string;
@@ -21,6 +21,14 @@ export type TicketChanges = Partial<Pick<Ticket, 'status' | 'priority' | 'assign
 export interface TicketFilter extends PageQueryDto {
   statuses?: TicketStatus[];
   queueId?: string;
+  /** An agent id, or null for unassigned tickets. */
+  assigneeId?: string | null;
+  contactId?: string;
+  channelId?: string;
+  tag?: string;
+  priorities?: TicketPriority[];
+  updatedSince?: Date;
+  sort?: 'activity' | 'created';
 }
 
 @Injectable()
@@ -56,6 +64,7 @@ export class TicketRepository {
         previousTicketId,
         status: TicketStatus.New,
         lastCustomerMessageAt: target.at,
+        activityAt: target.at ?? new Date(),
       }),
     );
   }
@@ -81,7 +90,7 @@ export class TicketRepository {
     const rows = returnedRows<{ from: TicketStatus; to: TicketStatus }>(
       await manager.query(
         `WITH old AS (SELECT id, status FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
-         UPDATE tickets t SET last_customer_message_at = GREATEST(t.last_customer_message_at, $3),
+         UPDATE tickets t SET last_customer_message_at = GREATEST(t.last_customer_message_at, $3), activity_at = GREATEST(t.activity_at, $3),
            status = CASE WHEN old.status IN ('pending', 'on_hold') THEN 'open'::ticket_status ELSE old.status END, updated_at = now()
          FROM old WHERE t.id = old.id RETURNING old.status AS "from", t.status AS "to"`,
         [companyId, id, at],
@@ -130,11 +139,18 @@ export class TicketRepository {
     return this.tickets.findOneBy({ companyId, id });
   }
 
-  /** Newest first by creation; the agent workspace issue adds its own orderings. */
+  /** Newest first, by the customer's last message (default) or by creation; every filter combines with the others. */
   list(companyId: string, filter: TicketFilter): Promise<Page<Ticket>> {
     const qb = this.tickets.createQueryBuilder('ticket').where('ticket.companyId = :companyId', { companyId });
     if (filter.statuses?.length) qb.andWhere('ticket.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.priorities?.length) qb.andWhere('ticket.priority IN (:...priorities)', { priorities: filter.priorities });
     if (filter.queueId) qb.andWhere('ticket.queueId = :queueId', { queueId: filter.queueId });
-    return paginate(qb, filter, { column: 'createdAt', direction: 'DESC' });
+    if (filter.assigneeId === null) qb.andWhere('ticket.assigneeId IS NULL');
+    else if (filter.assigneeId) qb.andWhere('ticket.assigneeId = :assigneeId', { assigneeId: filter.assigneeId });
+    if (filter.contactId) qb.andWhere('ticket.contactId = :contactId', { contactId: filter.contactId });
+    if (filter.channelId) qb.andWhere('ticket.channelId = :channelId', { channelId: filter.channelId });
+    if (filter.tag) qb.andWhere(':tag = ANY(ticket.tags)', { tag: filter.tag });
+    if (filter.updatedSince) qb.andWhere('ticket.updatedAt >= :updatedSince', { updatedSince: filter.updatedSince });
+    return paginate(qb, filter, { column: filter.sort === 'created' ? 'createdAt' : 'activityAt', direction: 'DESC' });
   }
 }

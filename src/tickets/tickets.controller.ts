@@ -23,7 +23,7 @@ export class TicketsController {
   @Authenticated({ scope: Scope.TicketsRead })
   @ApiOkResponse({ type: PageOf(TicketDto) })
   list(@CurrentPrincipal() principal: Principal, @Query() query: TicketQueryDto): Promise<Page<TicketDto>> {
-    return this.tickets.list(principal.companyId, query);
+    return this.tickets.list(principal, query);
   }
 
   @Get(':id')

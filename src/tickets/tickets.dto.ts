@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -14,18 +14,59 @@ export const MAX_TAGS = 20;
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_.:/-]{0,49}$/u;
 const normalizeTags = Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((tag: unknown) => (typeof tag === 'string' ? tag.trim().toLowerCase() : tag)) : value));
 
+const commaList = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value));
+
 export class TicketQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TicketStatus, enumName: 'TicketStatus', isArray: true, description: 'One or more, comma-separated' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value))
+  @commaList
   @ArrayMaxSize(6)
   @IsEnum(TicketStatus, { each: true })
   status?: TicketStatus[];
+
+  @ApiPropertyOptional({ enum: TicketPriority, enumName: 'TicketPriority', isArray: true, description: 'One or more, comma-separated' })
+  @IsOptional()
+  @commaList
+  @ArrayMaxSize(4)
+  @IsEnum(TicketPriority, { each: true })
+  priority?: TicketPriority[];
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   queueId?: string;
+
+  @ApiPropertyOptional({ description: "An agent's id, `me` (agents only) or `none` (unassigned)" })
+  @IsOptional()
+  @Matches(/^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, { message: 'assignee must be an agent id, me or none' })
+  assignee?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  contactId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  channelId?: string;
+
+  @ApiPropertyOptional({ description: 'Tickets carrying this tag' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @MaxLength(50)
+  tag?: string;
+
+  @ApiPropertyOptional({ type: Date, description: 'Tickets changed at or after this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  updatedSince?: string;
+
+  @ApiPropertyOptional({ enum: ['last_customer_message', 'created'], default: 'last_customer_message', description: 'Newest first; a cursor belongs to the sort it came from' })
+  @IsOptional()
+  @IsIn(['last_customer_message', 'created'])
+  sort?: 'last_customer_message' | 'created';
 }
 
 const TagList = (description?: string): PropertyDecorator =>

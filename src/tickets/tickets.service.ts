@@ -30,8 +30,27 @@ export class TicketsService {
     private readonly outbox: OutboxService,
   ) {}
 
-  async list(companyId: string, query: TicketQueryDto): Promise<Page<TicketDto>> {
-    const page = await this.tickets.list(companyId, { statuses: query.status, queueId: query.queueId, limit: query.limit, cursor: query.cursor });
+  async list(principal: Principal, query: TicketQueryDto): Promise<Page<TicketDto>> {
+    const { companyId } = principal;
+    let assigneeId: string | null | undefined = query.assignee?.toLowerCase();
+    if (assigneeId === 'none') assigneeId = null;
+    else if (assigneeId === 'me') {
+      if (principal.kind !== 'agent') throw AppException.badRequest('assignee=me needs an agent, not an API key');
+      assigneeId = principal.agentId;
+    }
+    const page = await this.tickets.list(companyId, {
+      statuses: query.status,
+      priorities: query.priority,
+      queueId: query.queueId,
+      assigneeId,
+      contactId: query.contactId,
+      channelId: query.channelId,
+      tag: query.tag,
+      updatedSince: query.updatedSince === undefined ? undefined : new Date(query.updatedSince),
+      sort: query.sort === 'created' ? 'created' : 'activity',
+      limit: query.limit,
+      cursor: query.cursor,
+    });
     const windows = await this.replyWindows(companyId, page.data);
     return mapPage(page, (ticket) => mapTicket(ticket, windows.get(ticket.id)!));
   }
