@@ -49,6 +49,7 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'POST /v1/tickets/:id/messages': (ids) => ({ path: { id: ids.ticket }, body: { text: 'Taken over' } }),
   'PATCH /v1/tickets/:id': (ids) => ({ path: { id: ids.ticket }, body: { priority: 'urgent', tags: { add: ['taken'] } } }),
   'POST /v1/tickets/:id/notes': (ids) => ({ path: { id: ids.ticket }, body: { text: 'Read by another company' } }),
+  'POST /v1/tickets/:id/claim': (ids) => ({ path: { id: ids.ticket } }),
   'GET /v1/deliveries/:id': (ids) => ({ path: { id: ids.delivery } }),
   'POST /v1/deliveries/:id/retry': (ids) => ({ path: { id: ids.delivery } }),
 };

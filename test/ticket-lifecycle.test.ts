@@ -219,4 +219,22 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
       assert.equal(res.body.code, 'validation_failed', bad);
     }
   });
+  it('claim: of agents claiming one ticket at once exactly one gets it, the others 409 already_assigned; claiming your own is a no-op', async () => {
+    const { ticketId } = await newTicket();
+    const others = await Promise.all([createAgent(h.http, admin.token), createAgent(h.http, admin.token), createAgent(h.http, admin.token)]);
+    const claims = await Promise.all([agent, ...others].map((a) => h.http.post(`/v1/tickets/${ticketId}/claim`, { token: a.token })));
+    const won = claims.filter((res) => res.status === 200);
+    assert.equal(won.length, 1, claims.map((res) => res.status).join(','));
+    for (const res of claims.filter((r) => r.status !== 200)) {
+      assert.equal(res.status, 409);
+      assert.equal(res.body.code, 'already_assigned');
+      assert.equal(res.body.details.assigneeId, won[0].body.assigneeId);
+    }
+    const winner = [agent, ...others].find((a) => a.id === won[0].body.assigneeId)!;
+    assert.equal((await h.http.post(`/v1/tickets/${ticketId}/claim`, { token: winner.token })).status, 200);
+    const assignments = (await events(ticketId)).filter((e) => e.kind === 'assignee_changed');
+    assert.deepEqual(assignments.map((e) => [e.actor.id, e.data]), [[winner.id, { from: null, to: winner.id, reason: 'claimed' }]]);
+    const key = await createApiKey(h.http, admin.token, ['tickets:write']);
+    assert.equal((await h.http.post(`/v1/tickets/${ticketId}/claim`, { token: key.key })).status, 400);
+  });
 });

@@ -96,6 +96,28 @@ export class TicketChangesService {
     });
   }
 
+  /**
+   * An agent takes a ticket: it becomes theirs if nobody has it (or it is theirs already), under
+   * the row lock, so of two agents claiming at once exactly one gets it and the other a 409.
+   */
+  async claim(principal: Principal, id: string): Promise<TicketDto> {
+    const { companyId } = principal;
+    const ticket = await this.dataSource.transaction(async (manager) => {
+      const current = await this.open(manager, companyId, id);
+      // After the lookup: another company's ticket is a 404 whoever asks.
+      if (principal.kind !== 'agent') throw AppException.badRequest('Only an agent can claim a ticket; an API key assigns with PATCH assigneeId');
+      const { agentId } = principal;
+      if (current.assigneeId === agentId) return current;
+      if (current.assigneeId !== null) {
+        throw new AppException(HttpStatus.CONFLICT, ErrorCode.AlreadyAssigned, 'Another agent has this ticket', { assigneeId: current.assigneeId });
+      }
+      await this.tickets.update(manager, companyId, id, { assigneeId: agentId });
+      await this.events.insert(manager, [{ companyId, ticketId: id, kind: TicketEventKind.AssigneeChanged, ...actorOf(principal), data: { from: null, to: agentId, reason: 'claimed' }, at: new Date() }]);
+      return { ...current, assigneeId: agentId };
+    });
+    return this.presenter.present(companyId, ticket);
+  }
+
   /** A private note: in the timeline, for agents only, never sent. */
   async addNote(principal: Principal, id: string, dto: NoteDto): Promise<TicketEventDto> {
     const { companyId } = principal;

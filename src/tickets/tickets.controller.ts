@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ReplyDto } from './reply.dto';
@@ -38,6 +38,14 @@ export class TicketsController {
   @ApiOkResponse({ type: TicketDto, description: '400 invalid_transition, 409 ticket_closed, 422 invalid_assignee, invalid_queue or too_many_tags; every change is a timeline event' })
   update(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Body() dto: UpdateTicketDto): Promise<TicketDto> {
     return this.changes.update(principal, id, dto);
+  }
+
+  @Post(':id/claim')
+  @HttpCode(200)
+  @Authenticated({ scope: Scope.TicketsWrite })
+  @ApiOkResponse({ type: TicketDto, description: "The ticket, now the calling agent's; 409 already_assigned when another agent has it, 409 ticket_closed" })
+  claim(@CurrentPrincipal() principal: Principal, @UuidParam() id: string): Promise<TicketDto> {
+    return this.changes.claim(principal, id);
   }
 
   @Get(':id/messages')

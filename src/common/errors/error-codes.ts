@@ -29,6 +29,7 @@ export enum ErrorCode {
   DeliveryNotRetryable = 'delivery_not_retryable',
   InvalidTransition = 'invalid_transition',
   TicketClosed = 'ticket_closed',
+  AlreadyAssigned = 'already_assigned',
   InvalidAssignee = 'invalid_assignee',
   InvalidQueue = 'invalid_queue',
   TooManyTags = 'too_many_tags',
