@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { textMessage } from '../src/simulator/events';
 import { type GraphSimulator } from '../src/simulator/graph-simulator';
 import { createAgent, createApiKey, signupCompany } from './support/fixtures';
 import { type Harness, startHarness } from './support/harness';
-import { type ConnectedPage, connectPage, customerWrites, driverFor, messengerEnv, startSimulator } from './support/messenger';
+import { type ConnectedPage, connectPage, customerWrites, driverFor, messengerEnv, send, startSimulator, waitProcessed } from './support/messenger';
 import { waitFor } from './support/process';
 
 describe('ticket lifecycle: transitions, changes as timeline events, notes, auto-close', () => {
@@ -50,14 +51,23 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     for (const e of await events(ticketId)) assert.deepEqual(e.actor, { kind: 'agent', id: agent.id });
   });
 
-  it('only an admin closes by hand; a closed ticket refuses every change and note with 409 ticket_closed', async () => {
+  it('only an admin closes by hand; a closed ticket refuses every change, note and reply with 409 ticket_closed', async () => {
+    const solved = await newTicket();
+    assert.equal((await patch(solved.ticketId, { status: 'solved' })).status, 200);
+    const closedSolved = await patch(solved.ticketId, { status: 'closed' }, admin.token);
+    assert.ok(closedSolved.body.solvedAt && closedSolved.body.closedAt, 'closing keeps when it was solved');
     const { ticketId } = await newTicket();
     assert.equal((await patch(ticketId, { status: 'closed' })).body.code, 'invalid_transition');
     const closed = await patch(ticketId, { status: 'closed' }, admin.token);
     assert.equal(closed.status, 200, closed.text);
     assert.equal(closed.body.status, 'closed');
     assert.ok(closed.body.closedAt);
-    for (const res of [await patch(ticketId, { status: 'open' }, admin.token), await patch(ticketId, { priority: 'high' }), await h.http.post(`/v1/tickets/${ticketId}/notes`, { token: agent.token, body: { text: 'late' } })]) {
+    for (const res of [
+      await patch(ticketId, { status: 'open' }, admin.token),
+      await patch(ticketId, { priority: 'high' }),
+      await h.http.post(`/v1/tickets/${ticketId}/notes`, { token: agent.token, body: { text: 'late' } }),
+      await h.http.post(`/v1/tickets/${ticketId}/messages`, { token: agent.token, body: { text: 'too late' } }),
+    ]) {
       assert.equal(res.status, 409, res.text);
       assert.equal(res.body.code, 'ticket_closed');
     }
@@ -110,18 +120,27 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.deepEqual([res.body.priority, res.body.assigneeId, res.body.queueId, res.body.tags], ['urgent', agent.id, queue.id, ['colis', 'livraison']]);
 
     const before = (await events(ticketId)).length;
+    const other = await signupCompany(h.http, 'Other');
+    const otherQueue = (await h.http.post('/v1/queues', { token: other.adminToken, body: { name: 'Ailleurs' } })).body;
+    const leaver = await createAgent(h.http, admin.token);
+    assert.equal((await h.http.patch(`/v1/agents/${leaver.id}`, { token: admin.token, body: { active: false } })).status, 200);
     for (const [body, code] of [
       [{ priority: 'low', assigneeId: randomUUID() }, 'invalid_assignee'],
+      [{ priority: 'low', assigneeId: other.adminId }, 'invalid_assignee'],
+      [{ priority: 'low', assigneeId: leaver.id }, 'invalid_assignee'],
       [{ priority: 'low', queueId: randomUUID() }, 'invalid_queue'],
+      [{ priority: 'low', queueId: otherQueue.id }, 'invalid_queue'],
       [{ priority: 'low', tags: { add: Array.from({ length: 19 }, (_, i) => `t${i}`) } }, 'too_many_tags'],
     ] as const) {
       const refused = await patch(ticketId, body);
       assert.equal(refused.status, 422, refused.text);
       assert.equal(refused.body.code, code);
     }
-    const bad = await patch(ticketId, { tags: { add: ['no spaces allowed'] } });
-    assert.equal(bad.status, 400);
-    assert.equal(bad.body.code, 'validation_failed');
+    for (const tags of [{ add: ['no spaces allowed'] }, [{ add: ['x'] }], { add: [1] }]) {
+      const bad = await patch(ticketId, { tags });
+      assert.equal(bad.status, 400, JSON.stringify(tags));
+      assert.equal(bad.body.code, 'validation_failed');
+    }
     const unchanged = (await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body;
     assert.equal(unchanged.priority, 'urgent', 'a refused change leaves the others unapplied too');
     assert.equal((await events(ticketId)).length, before);
@@ -236,5 +255,26 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.deepEqual(assignments.map((e) => [e.actor.id, e.data]), [[winner.id, { from: null, to: winner.id, reason: 'claimed' }]]);
     const key = await createApiKey(h.http, admin.token, ['tickets:write']);
     assert.equal((await h.http.post(`/v1/tickets/${ticketId}/claim`, { token: key.key })).status, 400);
+  });
+  it("a customer message that reaches us after an agent's change still shows its reopening after that change", async () => {
+    const { ticketId, psid } = await newTicket();
+    const writtenAt = Date.now();
+    assert.equal((await patch(ticketId, { status: 'pending' })).status, 200);
+    // Written before the agent set pending, delivered by Meta after it.
+    await send(driverFor(h), page.pageId, textMessage(page.pageId, psid, 'écrit avant', { timestamp: writtenAt - 500 }));
+    await waitProcessed(h);
+    const items = await timeline(ticketId);
+    const changes = items.filter((item) => item.type === 'event').map((e) => `${e.data.from}>${e.data.to}`);
+    assert.deepEqual(changes, ['new>pending', 'pending>open'], 'the timeline ends with the status the ticket has');
+    assert.equal((await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body.status, 'open');
+    assert.equal(items.find((item) => item.text === 'écrit avant')?.sentAt, new Date(writtenAt - 500).toISOString(), "the message keeps Meta's time");
+  });
+
+  it("a bot's reply (an API key) leaves a new ticket new, for an agent to pick up", async () => {
+    const { ticketId } = await newTicket();
+    const key = await createApiKey(h.http, admin.token, ['tickets:write']);
+    assert.equal((await h.http.post(`/v1/tickets/${ticketId}/messages`, { token: key.key, body: { text: 'Accusé de réception automatique' } })).status, 201);
+    assert.equal((await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body.status, 'new');
+    assert.deepEqual(await events(ticketId), []);
   });
 });

@@ -53,7 +53,8 @@ export class TicketChangesService {
         }
         changes.status = dto.status;
         if (dto.status === TicketStatus.Solved) changes.solvedAt = at;
-        else if (ticket.status === TicketStatus.Solved) changes.solvedAt = null;
+        // Reopened: no longer solved. Closed: it stays solved when it was, for time-to-solve.
+        else if (ticket.status === TicketStatus.Solved && dto.status !== TicketStatus.Closed) changes.solvedAt = null;
         if (dto.status === TicketStatus.Closed) changes.closedAt = at;
         record(TicketEventKind.StatusChanged, { from: ticket.status, to: dto.status });
       }

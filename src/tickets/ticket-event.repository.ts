@@ -32,8 +32,13 @@ export class TicketEventRepository {
     return manager.save(rows);
   }
 
-  /** A customer message took the ticket out of `from` (pending, on hold, solved) back to open. */
-  async reopenedByCustomer(manager: EntityManager, companyId: string, ticketId: string, from: TicketStatus, at: Date): Promise<void> {
+  /**
+   * A customer message took the ticket out of `from` (pending, on hold, solved) back to open. The
+   * event is placed when it happened here, not at Meta's time for the message: a message that
+   * arrives late must not slip its reopening before the agent's change it undid.
+   */
+  async reopenedByCustomer(manager: EntityManager, companyId: string, ticketId: string, from: TicketStatus, messageAt: Date): Promise<void> {
+    const at = new Date(Math.max(messageAt.getTime(), Date.now()));
     await this.insert(manager, [{ companyId, ticketId, kind: TicketEventKind.StatusChanged, actorKind: ActorKind.Customer, actorId: null, data: { from, to: TicketStatus.Open }, at }]);
   }
 

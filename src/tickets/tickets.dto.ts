@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -105,6 +105,7 @@ export class UpdateTicketDto {
 
   @ApiPropertyOptional({ type: TagChangesDto })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => TagChangesDto)
   tags?: TagChangesDto;

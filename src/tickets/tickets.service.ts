@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
 import { type Principal } from '../common/auth/principal';
 import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { foldDeliveries, type MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -94,6 +95,8 @@ export class TicketsService {
     const purpose = principal.kind === 'agent' ? Purpose.HumanAgentReply : Purpose.AutomatedReply;
     const ticket = await this.tickets.findById(companyId, id);
     if (!ticket) throw AppException.notFound('Ticket');
+    // A closed ticket is final: an answer would land where nobody looks, and the customer's reply in a follow-up.
+    if (ticket.status === TicketStatus.Closed) throw new AppException(HttpStatus.CONFLICT, ErrorCode.TicketClosed, 'The ticket is closed: it cannot change any more', { closedAt: ticket.closedAt });
     const message = await this.dataSource.transaction(async (manager) => {
       const recipient = await this.outbox.recipient(manager, companyId, ticket.contactId);
       if (!recipient) throw AppException.notFound('Ticket');
@@ -116,7 +119,8 @@ export class TicketsService {
         sentAt: new Date(),
       });
       const parts = await this.outbox.queue(manager, recipient, { purpose, content: dto, ticketId: ticket.id, messageId: created.id }, decision);
-      if (await this.tickets.openIfNew(manager, companyId, ticket.id)) {
+      // An agent's reply opens the ticket; a bot's (an API key) leaves it for an agent to pick up.
+      if (principal.kind === 'agent' && (await this.tickets.openIfNew(manager, companyId, ticket.id))) {
         await this.events.insert(manager, [{ companyId, ticketId: ticket.id, kind: TicketEventKind.StatusChanged, ...actorOf(principal), data: { from: TicketStatus.New, to: TicketStatus.Open, reason: 'first_reply' }, at: created.sentAt }]);
       }
       return { created, parts: parts.length, channelId: recipient.channelId };
