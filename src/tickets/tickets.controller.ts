@@ -8,7 +8,7 @@ import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { TicketChangesService } from './ticket-changes.service';
-import { MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, UpdateTicketDto } from './tickets.dto';
+import { MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
@@ -50,7 +50,7 @@ export class TicketsController {
 
   @Get(':id/messages')
   @Authenticated({ scope: Scope.TicketsRead })
-  @ApiOkResponse({ type: PageOf(MessageDto), description: 'The timeline: messages (type message), private notes (type note) and changes (type event, see TicketEventDto), oldest first' })
+  @ApiOkResponse({ type: TimelinePageDto, description: 'The timeline: messages (type message), private notes (type note) and changes (type event), oldest first' })
   timeline(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Query() page: PageQueryDto): Promise<Page<TimelineItemDto>> {
     return this.tickets.timeline(principal.companyId, id, page);
   }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsEnum, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
@@ -287,6 +287,16 @@ export class TicketEventDto {
 }
 
 export type TimelineItemDto = MessageDto | TicketEventDto;
+
+/** A page of the timeline: each item is a message, or a note or change (`type` tells which). */
+@ApiExtraModels(MessageDto, TicketEventDto)
+export class TimelinePageDto {
+  @ApiProperty({ type: 'array', items: { oneOf: [{ $ref: getSchemaPath(MessageDto) }, { $ref: getSchemaPath(TicketEventDto) }] } })
+  data!: TimelineItemDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor!: string | null;
+}
 
 export const mapEvent = (e: TicketEvent): TicketEventDto => ({
   type: e.kind === TicketEventKind.Note ? 'note' : 'event',
