@@ -20,6 +20,8 @@ export enum MessageKind {
 @Index(['ticketId', 'sentAt', 'id'])
 @Index(['pageId', 'mid'], { unique: true })
 @Index(['companyId', 'createdAt'])
+// Full-text search (migration Search): GIN on to_tsvector('simple', coalesce(text, '')).
+@Index('IDX_messages_text_fts', { synchronize: false })
 // Delivery and read watermarks only touch what is not yet delivered or read.
 @Index(['contactId', 'sentAt'], { where: "direction = 'outbound' AND delivered_at IS NULL" })
 @Index(['contactId', 'sentAt'], { where: "direction = 'outbound' AND read_at IS NULL" })
