@@ -16,13 +16,15 @@ import { AuthController } from './companies/auth.controller';
 import { CompaniesModule } from './companies/companies.module';
 import { AuthGuard } from './companies/auth.guard';
 import { CompanyController } from './companies/company.controller';
+import { CannedResponsesController } from './canned-responses/canned-responses.controller';
+import { CannedResponsesModule } from './canned-responses/canned-responses.module';
 import { SearchController } from './search/search.controller';
 import { SearchModule } from './search/search.module';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController, DeliveriesController, SearchController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

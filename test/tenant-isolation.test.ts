@@ -18,6 +18,7 @@ interface TenantIds {
   contact: string;
   ticket: string;
   delivery: string;
+  cannedResponse: string;
 }
 
 interface Fixture {
@@ -50,6 +51,9 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'PATCH /v1/tickets/:id': (ids) => ({ path: { id: ids.ticket }, body: { priority: 'urgent', tags: { add: ['taken'] } } }),
   'POST /v1/tickets/:id/notes': (ids) => ({ path: { id: ids.ticket }, body: { text: 'Read by another company' } }),
   'POST /v1/tickets/:id/claim': (ids) => ({ path: { id: ids.ticket } }),
+  'GET /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse } }),
+  'PATCH /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse }, body: { title: 'Taken over' } }),
+  'DELETE /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse } }),
   'GET /v1/deliveries/:id': (ids) => ({ path: { id: ids.delivery } }),
   'POST /v1/deliveries/:id/retry': (ids) => ({ path: { id: ids.delivery } }),
 };
@@ -100,8 +104,9 @@ describe('tenant isolation, over every route that takes an id', () => {
       contact: aConversation.contactId,
       ticket: aConversation.ticketId,
       delivery: (await failedDelivery())!,
+      cannedResponse: (await h.http.post('/v1/canned-responses', { token: a.adminToken, body: { title: 'Secret canned of A', text: 'Bonjour {{contact.firstName}}' } })).body.id,
     };
-    const aSecrets = [a.companyId, a.adminEmail, aAgent.id, aAgent.email, aKey.id, 'Company A', aPage.pageId, aPage.channelId, aConversation.psid, 'Secret order 4242', aPage.token];
+    const aSecrets = [a.companyId, a.adminEmail, aAgent.id, aAgent.email, aKey.id, 'Company A', aPage.pageId, aPage.channelId, aConversation.psid, 'Secret order 4242', aPage.token, 'Secret canned of A'];
 
     const b = await signupCompany(h.http, 'Company B');
     const bKey = await createApiKey(h.http, b.adminToken, ['tickets:read', 'tickets:write', 'notifications:write', 'campaigns:write', 'contacts:read', 'contacts:write', 'agents:read']);

@@ -267,9 +267,12 @@ export class QuickReplyDto {
   payload!: string;
 }
 
-/** An empty `attachments: []` is no content, so `{attachments: []}` alone is still refused. */
-const hasOtherContent = (body: Partial<Record<'text' | 'attachments' | 'template', unknown>>): boolean =>
-  body.text !== undefined || (Array.isArray(body.attachments) ? body.attachments.length > 0 : body.attachments !== undefined);
+/**
+ * An empty `attachments: []` is no content, so `{attachments: []}` alone is still refused. A
+ * `cannedResponseId` (a ticket reply's) stands for text that is filled in later.
+ */
+const hasOtherContent = (body: Partial<Record<'text' | 'attachments' | 'template' | 'cannedResponseId', unknown>>): boolean =>
+  body.text !== undefined || body.cannedResponseId !== undefined || (Array.isArray(body.attachments) ? body.attachments.length > 0 : body.attachments !== undefined);
 
 const EMPTY_MESSAGE = 'a message needs text, attachments or a template';
 

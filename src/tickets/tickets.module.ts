@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CannedResponsesModule } from '../canned-responses/canned-responses.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { MessageMutation } from './message-mutation.entity';
 import { MessageMutationRepository } from './message-mutation.repository';
@@ -18,7 +19,7 @@ import { TicketsService } from './tickets.service';
 
 /** Queues, tickets and their timelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, Message, MessageMutation]), DeliveryModule],
+  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, Message, MessageMutation]), DeliveryModule, CannedResponsesModule],
   providers: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService, TicketSweeper],
   exports: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService],
 })

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CannedResponsesService } from '../canned-responses/canned-responses.service';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { type Principal } from '../common/auth/principal';
@@ -29,6 +30,7 @@ export class TicketsService {
     private readonly events: TicketEventRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly outbox: OutboxService,
+    private readonly canned: CannedResponsesService,
   ) {}
 
   async list(principal: Principal, query: TicketQueryDto): Promise<Page<TicketDto>> {
@@ -89,8 +91,9 @@ export class TicketsService {
    * API key it is an `automated_reply`, which never gets that tag. The message and its deliveries
    * commit together; a policy refusal is a 422 and writes nothing.
    */
-  async reply(principal: Principal, id: string, dto: ReplyDto): Promise<MessageDto> {
+  async reply(principal: Principal, id: string, request: ReplyDto): Promise<MessageDto> {
     const { companyId } = principal;
+    const dto = await this.withCannedText(principal, id, request);
     this.outbox.assertSendable(dto);
     const purpose = principal.kind === 'agent' ? Purpose.HumanAgentReply : Purpose.AutomatedReply;
     const ticket = await this.tickets.findById(companyId, id);
@@ -127,6 +130,14 @@ export class TicketsService {
     });
     await this.outbox.wake(companyId, message.channelId, purpose);
     return mapMessage(message.created, { state: DeliveryState.Queued, parts: message.parts, failure: null });
+  }
+
+  /** A reply naming a canned response becomes that response's text, filled in for this ticket and agent. */
+  private async withCannedText(principal: Principal, ticketId: string, { cannedResponseId, ...dto }: ReplyDto): Promise<ReplyDto> {
+    if (cannedResponseId === undefined) return dto;
+    if (dto.text !== undefined) throw AppException.badRequest('Send either text or a cannedResponseId, not both');
+    const text = await this.canned.renderFor(principal.companyId, cannedResponseId, ticketId, principal.kind === 'agent' ? principal.agentId : null);
+    return { ...dto, text };
   }
 
   private async deliveryStates(companyId: string, messages: Message[]): Promise<Map<string, MessageDeliveryDto>> {
