@@ -51,6 +51,7 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'PATCH /v1/tickets/:id': (ids) => ({ path: { id: ids.ticket }, body: { priority: 'urgent', tags: { add: ['taken'] } } }),
   'POST /v1/tickets/:id/notes': (ids) => ({ path: { id: ids.ticket }, body: { text: 'Read by another company' } }),
   'POST /v1/tickets/:id/claim': (ids) => ({ path: { id: ids.ticket } }),
+  'POST /v1/tickets/:id/merge': (ids) => ({ path: { id: ids.ticket }, body: { intoTicketId: ids.ticket } }),
   'GET /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse } }),
   'PATCH /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse }, body: { title: 'Taken over' } }),
   'DELETE /v1/canned-responses/:id': (ids) => ({ path: { id: ids.cannedResponse } }),
@@ -163,6 +164,8 @@ describe('tenant isolation, over every route that takes an id', () => {
       if (route === 'DELETE /v1/queues/:id') assert.equal(res.status, 409, 'the queue is still used by its tickets');
       // By then A's own replay has disconnected the channel: the reply reaches the ticket and is refused by policy, not 404.
       else if (route === 'POST /v1/tickets/:id/messages' && res.status === 422) assert.equal(res.body.code, 'channel_unavailable');
+      // A has one ticket here: merging it into itself reaches it and is refused for what it asks, not 404.
+      else if (route === 'POST /v1/tickets/:id/merge') assert.deepEqual([res.status, res.body.code], [400, 'merge_not_allowed']);
       else assert.ok(res.status >= 200 && res.status < 300, `A on its own ${route}: ${res.status} ${res.text}`);
     }
   });

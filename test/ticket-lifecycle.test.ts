@@ -277,4 +277,39 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.equal((await h.http.get(`/v1/tickets/${ticketId}`, { token: agent.token })).body.status, 'new');
     assert.deepEqual(await events(ticketId), []);
   });
+  it('merge: the whole timeline moves into the other ticket of the same contact and interleaves by time; the merged one is closed with a pointer', async () => {
+    const first = await newTicket('Première commande abîmée');
+    const note = await h.http.post(`/v1/tickets/${first.ticketId}/notes`, { token: agent.token, body: { text: 'Vu avec le transporteur' } });
+    assert.equal(note.status, 201);
+    assert.equal((await patch(first.ticketId, { status: 'solved' })).status, 200);
+    // Solved long ago: the customer's next message opens a follow-up.
+    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '30 days' WHERE id = $1`, [first.ticketId]);
+    const second = await customerWrites(h, driverFor(h), page, 'Et la deuxième aussi', first.psid);
+    assert.notEqual(second.ticketId, first.ticketId);
+    const stranger = await newTicket('Autre client');
+
+    const cases: Array<[string, unknown, number, string]> = [
+      [first.ticketId, { intoTicketId: first.ticketId }, 400, 'merge_not_allowed'],
+      [first.ticketId, { intoTicketId: stranger.ticketId }, 422, 'merge_not_allowed'],
+      [first.ticketId, { intoTicketId: randomUUID() }, 404, 'not_found'],
+      [first.ticketId, { intoTicketId: 'nope' }, 400, 'validation_failed'],
+    ];
+    for (const [from, body, status, code] of cases) {
+      const res = await h.http.post(`/v1/tickets/${from}/merge`, { token: agent.token, body });
+      assert.deepEqual([res.status, res.body.code], [status, code], JSON.stringify(body));
+    }
+
+    const merged = await h.http.post(`/v1/tickets/${first.ticketId}/merge`, { token: agent.token, body: { intoTicketId: second.ticketId } });
+    assert.equal(merged.status, 200, merged.text);
+    assert.equal(merged.body.id, second.ticketId);
+    const shape = (await timeline(second.ticketId)).map((item) => (item.type === 'message' ? item.text : item.type === 'note' ? `note:${item.text}` : `${item.kind}:${item.data.to ?? item.data.from}`));
+    assert.deepEqual(shape, ['Première commande abîmée', 'note:Vu avec le transporteur', 'status_changed:solved', 'Et la deuxième aussi', `merged:${first.ticketId}`]);
+
+    const old = (await h.http.get(`/v1/tickets/${first.ticketId}`, { token: agent.token })).body;
+    assert.deepEqual([old.status, old.mergedIntoId], ['closed', second.ticketId]);
+    const left = await timeline(first.ticketId);
+    assert.deepEqual(left.map((item) => [item.kind, item.data.into]), [['merged', second.ticketId]]);
+    const again = await h.http.post(`/v1/tickets/${first.ticketId}/merge`, { token: agent.token, body: { intoTicketId: second.ticketId } });
+    assert.deepEqual([again.status, again.body.code], [409, 'ticket_closed']);
+  });
 });

@@ -11,7 +11,7 @@ import { type NewTicketEvent, TicketEventRepository } from './ticket-event.repos
 import { allowedFrom, mayTransition } from './ticket-status';
 import { type Ticket, TicketStatus } from './ticket.entity';
 import { type TicketChanges, TicketRepository } from './ticket.repository';
-import { mapEvent, MAX_TAGS, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
+import { mapEvent, MAX_TAGS, type MergeDto, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 /**
@@ -117,6 +117,40 @@ export class TicketChangesService {
       return { ...current, assigneeId: agentId };
     });
     return this.presenter.present(companyId, ticket);
+  }
+
+  /**
+   * Merges ticket `id` into `intoTicketId`, two tickets of one contact: the whole timeline moves
+   * over and keeps its times, so it interleaves with the target's; the merged ticket is closed
+   * with a pointer, and both timelines say what happened.
+   */
+  async merge(principal: Principal, id: string, dto: MergeDto): Promise<TicketDto> {
+    const { companyId } = principal;
+    const target = await this.dataSource.transaction(async (manager) => {
+      // After the lookup: another company's ticket is a 404 whatever the body says.
+      if (dto.intoTicketId === id) {
+        await this.open(manager, companyId, id);
+        throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.MergeNotAllowed, 'A ticket cannot be merged into itself');
+      }
+      // Both rows locked in one order, so two merges of the same pair cannot deadlock.
+      const [first, second] = [id, dto.intoTicketId].sort();
+      const locked = new Map<string, Ticket>();
+      for (const ticketId of [first, second]) locked.set(ticketId, await this.open(manager, companyId, ticketId));
+      const source = locked.get(id)!;
+      const into = locked.get(dto.intoTicketId)!;
+      if (source.contactId !== into.contactId) {
+        throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.MergeNotAllowed, 'Only tickets of the same contact can be merged', { contactId: source.contactId, intoContactId: into.contactId });
+      }
+      await this.tickets.moveTimeline(manager, companyId, id, dto.intoTicketId);
+      const at = new Date();
+      await this.tickets.update(manager, companyId, id, { status: TicketStatus.Closed, closedAt: at, mergedIntoId: dto.intoTicketId });
+      await this.events.insert(manager, [
+        { companyId, ticketId: id, kind: TicketEventKind.Merged, ...actorOf(principal), data: { into: dto.intoTicketId, from: source.status, to: TicketStatus.Closed }, at },
+        { companyId, ticketId: dto.intoTicketId, kind: TicketEventKind.Merged, ...actorOf(principal), data: { from: id, number: source.number }, at },
+      ]);
+      return (await this.tickets.lock(manager, companyId, dto.intoTicketId)) ?? into;
+    });
+    return this.presenter.present(companyId, target);
   }
 
   /** A private note: in the timeline, for agents only, never sent. */

@@ -10,6 +10,7 @@ export enum TicketEventKind {
   AssigneeChanged = 'assignee_changed',
   QueueChanged = 'queue_changed',
   TagsChanged = 'tags_changed',
+  Merged = 'merged',
 }
 
 /** Who made a change: an agent, an API key, the customer (a message that reopened the ticket) or Guichet itself (auto-close). */

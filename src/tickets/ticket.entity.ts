@@ -83,6 +83,10 @@ export class Ticket extends TenantOwned {
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   closedAt!: Date | null;
 
+  /** Set when the ticket was merged into another, which holds its timeline since. */
+  @Column({ type: 'uuid', nullable: true })
+  mergedIntoId!: string | null;
+
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   lastCustomerMessageAt!: Date | null;
 

@@ -16,7 +16,7 @@ export interface ThreadTarget {
   at: Date | null;
 }
 
-export type TicketChanges = Partial<Pick<Ticket, 'status' | 'priority' | 'assigneeId' | 'queueId' | 'tags' | 'solvedAt' | 'closedAt'>>;
+export type TicketChanges = Partial<Pick<Ticket, 'status' | 'priority' | 'assigneeId' | 'queueId' | 'tags' | 'solvedAt' | 'closedAt' | 'mergedIntoId'>>;
 
 export interface TicketFilter extends PageQueryDto {
   statuses?: TicketStatus[];
@@ -115,6 +115,21 @@ export class TicketRepository {
 
   async update(manager: EntityManager, companyId: string, id: string, changes: TicketChanges): Promise<void> {
     await manager.update(Ticket, { companyId, id }, changes);
+  }
+
+  /**
+   * Moves the whole timeline of `sourceId` (messages, their deliveries, notes and events) to
+   * `targetId`, and carries the customer's latest message over. Both tickets are locked.
+   */
+  async moveTimeline(manager: EntityManager, companyId: string, sourceId: string, targetId: string): Promise<void> {
+    for (const table of ['messages', 'deliveries', 'ticket_events']) {
+      await manager.query(`UPDATE ${table} SET ticket_id = $3 WHERE company_id = $1 AND ticket_id = $2`, [companyId, sourceId, targetId]);
+    }
+    await manager.query(
+      `UPDATE tickets t SET last_customer_message_at = GREATEST(t.last_customer_message_at, s.last_customer_message_at), activity_at = GREATEST(t.activity_at, s.activity_at), updated_at = now()
+       FROM tickets s WHERE t.company_id = $1 AND t.id = $3 AND s.company_id = $1 AND s.id = $2`,
+      [companyId, sourceId, targetId],
+    );
   }
 
   /** Whether the agent belongs to the company and may still be given tickets. */

@@ -8,7 +8,7 @@ import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { TicketChangesService } from './ticket-changes.service';
-import { MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
+import { MergeDto, MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
@@ -46,6 +46,14 @@ export class TicketsController {
   @ApiOkResponse({ type: TicketDto, description: "The ticket, now the calling agent's; 409 already_assigned when another agent has it, 409 ticket_closed" })
   claim(@CurrentPrincipal() principal: Principal, @UuidParam() id: string): Promise<TicketDto> {
     return this.changes.claim(principal, id);
+  }
+
+  @Post(':id/merge')
+  @HttpCode(200)
+  @Authenticated({ scope: Scope.TicketsWrite })
+  @ApiOkResponse({ type: TicketDto, description: 'The ticket merged into, with both timelines; 422 merge_not_allowed for tickets of two contacts, 400 for a ticket into itself, 409 ticket_closed' })
+  merge(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Body() dto: MergeDto): Promise<TicketDto> {
+    return this.changes.merge(principal, id, dto);
   }
 
   @Get(':id/messages')

@@ -111,6 +111,12 @@ export class UpdateTicketDto {
   tags?: TagChangesDto;
 }
 
+export class MergeDto {
+  @ApiProperty({ format: 'uuid', description: 'A ticket of the same contact, which receives the whole timeline' })
+  @IsUUID()
+  intoTicketId!: string;
+}
+
 export class NoteDto {
   @Text({ max: 20_000, description: 'Visible to agents only; never sent to the customer' })
   text!: string;
@@ -160,6 +166,9 @@ export class TicketDto {
 
   @ApiProperty({ type: Date, nullable: true })
   closedAt!: Date | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The ticket this one was merged into' })
+  mergedIntoId!: string | null;
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The ticket this one follows up' })
   previousTicketId!: string | null;
@@ -231,6 +240,7 @@ export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => 
   tags: t.tags,
   solvedAt: t.solvedAt,
   closedAt: t.closedAt,
+  mergedIntoId: t.mergedIntoId,
   previousTicketId: t.previousTicketId,
   lastCustomerMessageAt: t.lastCustomerMessageAt,
   replyWindow,
@@ -279,7 +289,7 @@ export class TicketEventDto {
   @ApiProperty({ type: String, nullable: true, description: "A note's text" })
   text!: string | null;
 
-  @ApiProperty({ type: Object, description: 'For changes: {from, to}; for tags: {added, removed}' })
+  @ApiProperty({ type: Object, description: 'For changes: {from, to}; for tags: {added, removed}; for a merge: {into} on the merged ticket, {from, number} on the other' })
   data!: Record<string, unknown>;
 
   @ApiProperty({ description: 'Its place in the timeline, on the clock of messages\' sentAt' })

@@ -30,6 +30,7 @@ export enum ErrorCode {
   InvalidTransition = 'invalid_transition',
   TicketClosed = 'ticket_closed',
   AlreadyAssigned = 'already_assigned',
+  MergeNotAllowed = 'merge_not_allowed',
   InvalidAssignee = 'invalid_assignee',
   InvalidQueue = 'invalid_queue',
   TooManyTags = 'too_many_tags',
