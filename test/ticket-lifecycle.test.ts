@@ -17,7 +17,7 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
 
   before(async () => {
     sim = await startSimulator();
-    h = await startHarness('lifecycle', { ...messengerEnv(sim), REOPEN_WINDOW: '7d', AUTO_CLOSE_AFTER: '4d', TICKET_SWEEP_INTERVAL_MS: '200' });
+    h = await startHarness('lifecycle', { ...messengerEnv(sim), REOPEN_WINDOW: '1d', AUTO_CLOSE_AFTER: '4d', TICKET_SWEEP_INTERVAL_MS: '200' });
     const company = await signupCompany(h.http);
     admin = { token: company.adminToken, id: company.adminId };
     agent = await createAgent(h.http, admin.token);
@@ -282,8 +282,8 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     const note = await h.http.post(`/v1/tickets/${first.ticketId}/notes`, { token: agent.token, body: { text: 'Vu avec le transporteur' } });
     assert.equal(note.status, 201);
     assert.equal((await patch(first.ticketId, { status: 'solved' })).status, 200);
-    // Solved long ago: the customer's next message opens a follow-up.
-    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '30 days' WHERE id = $1`, [first.ticketId]);
+    // Solved after the reopen window (1 day here) and before the auto-close (4 days): the next message opens a follow-up.
+    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '2 days' WHERE id = $1`, [first.ticketId]);
     const second = await customerWrites(h, driverFor(h), page, 'Et la deuxième aussi', first.psid);
     assert.notEqual(second.ticketId, first.ticketId);
     const stranger = await newTicket('Autre client');
@@ -311,5 +311,32 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.deepEqual(left.map((item) => [item.kind, item.data.into]), [['merged', second.ticketId]]);
     const again = await h.http.post(`/v1/tickets/${first.ticketId}/merge`, { token: agent.token, body: { intoTicketId: second.ticketId } });
     assert.deepEqual([again.status, again.body.code], [409, 'ticket_closed']);
+  });
+  it("counts: the sidebar's figures follow every change above (transitions, assignment, queues, merge, auto-close) and match the tickets", async () => {
+    const before = (await h.http.get('/v1/tickets/counts', { token: agent.token })).body;
+    const { ticketId } = await newTicket();
+    const after1 = (await h.http.get('/v1/tickets/counts', { token: agent.token })).body;
+    assert.deepEqual([after1.byStatus.new - before.byStatus.new, after1.unassigned - before.unassigned, after1.mine - before.mine], [1, 1, 0]);
+    assert.equal((await h.http.post(`/v1/tickets/${ticketId}/claim`, { token: agent.token })).status, 200);
+    const after2 = (await h.http.get('/v1/tickets/counts', { token: agent.token })).body;
+    assert.deepEqual([after2.unassigned - before.unassigned, after2.mine - before.mine], [0, 1]);
+
+    // The oracle: the same figures computed from the tickets themselves.
+    const { rows } = await h.db.query(`SELECT status, queue_id, assignee_id FROM tickets WHERE company_id = (SELECT company_id FROM tickets WHERE id = $1)`, [ticketId]);
+    const unfinished = rows.filter((t) => ['new', 'open', 'pending', 'on_hold'].includes(t.status));
+    const byQueue = new Map<string, number>();
+    for (const t of unfinished) byQueue.set(t.queue_id, (byQueue.get(t.queue_id) ?? 0) + 1);
+    const counts = (await h.http.get('/v1/tickets/counts', { token: agent.token })).body;
+    assert.deepEqual(counts.byStatus, Object.fromEntries(['new', 'open', 'pending', 'on_hold', 'solved', 'closed'].map((s) => [s, rows.filter((t) => t.status === s).length])));
+    assert.deepEqual(Object.fromEntries(counts.byQueue.map((q: { queueId: string; unfinished: number }) => [q.queueId, q.unfinished])), Object.fromEntries(byQueue));
+    assert.equal(counts.mine, unfinished.filter((t) => t.assignee_id === agent.id).length);
+    assert.equal(counts.unassigned, unfinished.filter((t) => t.assignee_id === null).length);
+    assert.ok(counts.byStatus.closed >= 3, 'closed by an admin, by the sweep and by a merge');
+
+    const key = await createApiKey(h.http, admin.token, ['tickets:read']);
+    assert.equal((await h.http.get('/v1/tickets/counts', { token: key.key })).body.mine, null);
+    const other = await signupCompany(h.http, 'Elsewhere');
+    const theirs = (await h.http.get('/v1/tickets/counts', { token: other.adminToken })).body;
+    assert.deepEqual([theirs.byQueue, theirs.unassigned, theirs.byStatus.new], [[], 0, 0], "another company's counts start at zero");
   });
 });

@@ -8,7 +8,7 @@ import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { TicketChangesService } from './ticket-changes.service';
-import { MergeDto, MessageDto, NoteDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
+import { MergeDto, MessageDto, NoteDto, TicketCountsDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
@@ -24,6 +24,13 @@ export class TicketsController {
   @ApiOkResponse({ type: PageOf(TicketDto) })
   list(@CurrentPrincipal() principal: Principal, @Query() query: TicketQueryDto): Promise<Page<TicketDto>> {
     return this.tickets.list(principal, query);
+  }
+
+  @Get('counts')
+  @Authenticated({ scope: Scope.TicketsRead })
+  @ApiOkResponse({ type: TicketCountsDto })
+  counts(@CurrentPrincipal() principal: Principal): Promise<TicketCountsDto> {
+    return this.tickets.counts(principal);
   }
 
   @Get(':id')

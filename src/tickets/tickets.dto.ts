@@ -317,3 +317,26 @@ export const mapEvent = (e: TicketEvent): TicketEventDto => ({
   data: e.data,
   at: e.at,
 });
+
+export class QueueCountDto {
+  @ApiProperty({ format: 'uuid' })
+  queueId!: string;
+
+  @ApiProperty({ description: 'Tickets not yet solved: new, open, pending, on hold' })
+  unfinished!: number;
+}
+
+/** What an agent's sidebar shows; read from counters kept by the database, so it costs the same at any size. */
+export class TicketCountsDto {
+  @ApiProperty({ type: Object, description: 'Every status, with 0 when none: {"new": 3, "open": 12, …}' })
+  byStatus!: Record<TicketStatus, number>;
+
+  @ApiProperty({ type: [QueueCountDto], description: 'Queues with unfinished tickets' })
+  byQueue!: QueueCountDto[];
+
+  @ApiProperty({ type: Number, nullable: true, description: "The calling agent's unfinished tickets; null for an API key" })
+  mine!: number | null;
+
+  @ApiProperty({ description: 'Unfinished tickets nobody has' })
+  unassigned!: number;
+}

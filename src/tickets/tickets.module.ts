@@ -10,6 +10,8 @@ import { Queue } from './queue.entity';
 import { QueueRepository } from './queue.repository';
 import { QueuesService } from './queues.service';
 import { TicketChangesService } from './ticket-changes.service';
+import { TicketCount } from './ticket-count.entity';
+import { TicketCountRepository } from './ticket-count.repository';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketEventRepository } from './ticket-event.repository';
 import { Ticket } from './ticket.entity';
@@ -19,8 +21,8 @@ import { TicketsService } from './tickets.service';
 
 /** Queues, tickets and their timelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, Message, MessageMutation]), DeliveryModule, CannedResponsesModule],
-  providers: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService, TicketSweeper],
+  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, TicketCount, Message, MessageMutation]), DeliveryModule, CannedResponsesModule],
+  providers: [QueueRepository, TicketRepository, TicketEventRepository, TicketCountRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService, TicketSweeper],
   exports: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService],
 })
 export class TicketsModule {}

@@ -18,8 +18,10 @@ import { actorOf } from './actor';
 import { TicketEventKind } from './ticket-event.entity';
 import { TicketEventRepository } from './ticket-event.repository';
 import { TicketRepository } from './ticket.repository';
-import { mapEvent, mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketDto, type TicketQueryDto, type TimelineItemDto } from './tickets.dto';
-import { type Ticket, TicketStatus } from './ticket.entity';
+import { mapEvent, mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketCountsDto, type TicketDto, type TicketQueryDto, type TimelineItemDto } from './tickets.dto';
+import { NO_ASSIGNEE } from './ticket-count.entity';
+import { type CountRow, TicketCountRepository } from './ticket-count.repository';
+import { type Ticket, TicketStatus, UNFINISHED_STATUSES } from './ticket.entity';
 
 @Injectable()
 export class TicketsService {
@@ -31,6 +33,7 @@ export class TicketsService {
     private readonly deliveries: DeliveryRepository,
     private readonly outbox: OutboxService,
     private readonly canned: CannedResponsesService,
+    private readonly ticketCounts: TicketCountRepository,
   ) {}
 
   async list(principal: Principal, query: TicketQueryDto): Promise<Page<TicketDto>> {
@@ -66,6 +69,20 @@ export class TicketsService {
 
   async present(companyId: string, ticket: Ticket): Promise<TicketDto> {
     return mapTicket(ticket, (await this.replyWindows(companyId, [ticket])).get(ticket.id)!);
+  }
+
+  async counts(principal: Principal): Promise<TicketCountsDto> {
+    const rows = await this.ticketCounts.forCompany(principal.companyId);
+    const unfinished = rows.filter((row) => (UNFINISHED_STATUSES as readonly TicketStatus[]).includes(row.status));
+    const sum = (of: CountRow[]) => of.reduce((total, row) => total + row.n, 0);
+    const byStatus = Object.fromEntries(Object.values(TicketStatus).map((status) => [status, sum(rows.filter((row) => row.status === status))])) as Record<TicketStatus, number>;
+    const queueIds = [...new Set(unfinished.map((row) => row.queueId))];
+    return {
+      byStatus,
+      byQueue: queueIds.map((queueId) => ({ queueId, unfinished: sum(unfinished.filter((row) => row.queueId === queueId)) })).filter((q) => q.unfinished > 0),
+      mine: principal.kind === 'agent' ? sum(unfinished.filter((row) => row.assigneeKey === principal.agentId)) : null,
+      unassigned: sum(unfinished.filter((row) => row.assigneeKey === NO_ASSIGNEE)),
+    };
   }
 
   /** Computed at read time: a window closes by the clock, not by an event. */
