@@ -312,6 +312,29 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     const again = await h.http.post(`/v1/tickets/${first.ticketId}/merge`, { token: agent.token, body: { intoTicketId: second.ticketId } });
     assert.deepEqual([again.status, again.body.code], [409, 'ticket_closed']);
   });
+  it('bulk: the same change on many tickets, each atomic on its own, with a result per ticket', async () => {
+    const tickets = [await newTicket(), await newTicket(), await newTicket()];
+    const closed = tickets[2].ticketId;
+    assert.equal((await patch(closed, { status: 'closed' }, admin.token)).status, 200);
+    const missing = randomUUID();
+    const res = await h.http.post('/v1/tickets/bulk', { token: agent.token, body: { ids: [tickets[0].ticketId, closed, missing, tickets[1].ticketId], changes: { status: 'pending', tags: { add: ['relance'] } } } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.results.map((r: any) => [r.id, r.status, r.error?.code ?? null, r.ticket?.status ?? null]), [
+      [tickets[0].ticketId, 200, null, 'pending'],
+      [closed, 409, 'ticket_closed', null],
+      [missing, 404, 'not_found', null],
+      [tickets[1].ticketId, 200, null, 'pending'],
+    ]);
+    for (const { ticketId } of tickets.slice(0, 2)) assert.deepEqual((await events(ticketId)).map((e) => e.kind), ['status_changed', 'tags_changed']);
+    assert.equal((await events(closed)).length, 1, 'the closed ticket is untouched');
+
+    for (const body of [{ ids: [], changes: {} }, { ids: Array.from({ length: 101 }, () => randomUUID()), changes: {} }, { ids: [missing, missing], changes: {} }, { ids: [missing], changes: { status: 'bogus' } }, { ids: ['x'], changes: {} }]) {
+      const bad = await h.http.post('/v1/tickets/bulk', { token: agent.token, body });
+      assert.equal(bad.status, 400, JSON.stringify(body).slice(0, 80));
+      assert.equal(bad.body.code, 'validation_failed');
+    }
+  });
+
   it("counts: the sidebar's figures follow every change above (transitions, assignment, queues, merge, auto-close) and match the tickets", async () => {
     const before = (await h.http.get('/v1/tickets/counts', { token: agent.token })).body;
     const { ticketId } = await newTicket();

@@ -11,7 +11,7 @@ import { type NewTicketEvent, TicketEventRepository } from './ticket-event.repos
 import { allowedFrom, mayTransition } from './ticket-status';
 import { type Ticket, TicketStatus } from './ticket.entity';
 import { type TicketChanges, TicketRepository } from './ticket.repository';
-import { mapEvent, MAX_TAGS, type MergeDto, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
+import { type BulkResultDto, type BulkResultsDto, type BulkUpdateDto, mapEvent, MAX_TAGS, type MergeDto, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 /**
@@ -31,6 +31,25 @@ export class TicketChangesService {
 
   async update(principal: Principal, id: string, dto: UpdateTicketDto): Promise<TicketDto> {
     return this.presenter.present(principal.companyId, await this.apply(principal, id, dto));
+  }
+
+  /**
+   * The same changes on up to 100 tickets, each in its own transaction: one ticket refused (closed,
+   * a transition it cannot make) leaves the others changed, and the answer says, per ticket, what
+   * a PATCH of it alone would have answered. One after another, so a bulk change never holds more
+   * than one ticket's lock.
+   */
+  async bulkUpdate(principal: Principal, dto: BulkUpdateDto): Promise<BulkResultsDto> {
+    const results: BulkResultDto[] = [];
+    for (const id of dto.ids) {
+      try {
+        results.push({ id, status: HttpStatus.OK, ticket: await this.update(principal, id, dto.changes), error: null });
+      } catch (error) {
+        if (!(error instanceof AppException)) throw error;
+        results.push({ id, status: error.getStatus(), ticket: null, error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+      }
+    }
+    return { results };
   }
 
   private apply(principal: Principal, id: string, dto: UpdateTicketDto): Promise<Ticket> {

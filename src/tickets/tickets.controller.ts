@@ -8,7 +8,7 @@ import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { TicketChangesService } from './ticket-changes.service';
-import { MergeDto, MessageDto, NoteDto, TicketCountsDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
+import { BulkResultsDto, BulkUpdateDto, MergeDto, MessageDto, NoteDto, TicketCountsDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
@@ -24,6 +24,14 @@ export class TicketsController {
   @ApiOkResponse({ type: PageOf(TicketDto) })
   list(@CurrentPrincipal() principal: Principal, @Query() query: TicketQueryDto): Promise<Page<TicketDto>> {
     return this.tickets.list(principal, query);
+  }
+
+  @Post('bulk')
+  @HttpCode(200)
+  @Authenticated({ scope: Scope.TicketsWrite })
+  @ApiOkResponse({ type: BulkResultsDto, description: 'One result per id, each ticket changed atomically on its own; 200 even when some were refused' })
+  bulkUpdate(@CurrentPrincipal() principal: Principal, @Body() dto: BulkUpdateDto): Promise<BulkResultsDto> {
+    return this.changes.bulkUpdate(principal, dto);
   }
 
   @Get('counts')

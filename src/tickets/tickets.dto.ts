@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -339,4 +339,39 @@ export class TicketCountsDto {
 
   @ApiProperty({ description: 'Unfinished tickets nobody has' })
   unassigned!: number;
+}
+
+export class BulkUpdateDto {
+  @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: 100, description: 'Each ticket is changed on its own, atomically' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsUUID(undefined, { each: true })
+  ids!: string[];
+
+  @ApiProperty({ type: UpdateTicketDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateTicketDto)
+  changes!: UpdateTicketDto;
+}
+
+export class BulkResultDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ description: 'The HTTP status this ticket alone would have got' })
+  status!: number;
+
+  @ApiProperty({ type: TicketDto, nullable: true })
+  ticket!: TicketDto | null;
+
+  @ApiProperty({ type: Object, nullable: true, description: 'The error ({code, message, details}) when status is not 200' })
+  error!: { code: string; message: string; details?: unknown } | null;
+}
+
+export class BulkResultsDto {
+  @ApiProperty({ type: [BulkResultDto], description: 'In the order of ids' })
+  results!: BulkResultDto[];
 }
