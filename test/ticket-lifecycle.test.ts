@@ -312,6 +312,24 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     const again = await h.http.post(`/v1/tickets/${first.ticketId}/merge`, { token: agent.token, body: { intoTicketId: second.ticketId } });
     assert.deepEqual([again.status, again.body.code], [409, 'ticket_closed']);
   });
+  it("finding work: the tickets whose reply window closes within a given time, so they are answered while it is allowed", async () => {
+    const closing = await newTicket('bientôt fermé');
+    const open = await newTicket('encore longtemps');
+    const closed = await newTicket('déjà fermé');
+    for (const [t, hoursAgo] of [[closing, 23], [open, 10], [closed, 25]] as const) {
+      await h.db.query(`UPDATE contacts SET last_interaction_at = now() - make_interval(hours => $2) WHERE id = $1`, [t.contactId, hoursAgo]);
+    }
+    const ids = async (minutes: number) =>
+      ((await h.http.get(`/v1/tickets?limit=100&replyWindowClosesWithinMinutes=${minutes}`, { token: agent.token })).body.data as Array<{ id: string }>).map((t) => t.id);
+    const within2h = await ids(120);
+    assert.ok(within2h.includes(closing.ticketId), 'closes in an hour');
+    assert.ok(!within2h.includes(open.ticketId) && !within2h.includes(closed.ticketId), 'not the one with 14 hours left, nor the one already closed');
+    assert.ok((await ids(15 * 60)).includes(open.ticketId));
+    const ticket = (await h.http.get(`/v1/tickets/${closing.ticketId}`, { token: agent.token })).body;
+    assert.equal(ticket.replyWindow.mode, 'standard');
+    assert.equal((await h.http.get('/v1/tickets?replyWindowClosesWithinMinutes=0', { token: agent.token })).status, 400);
+  });
+
   it('bulk: the same change on many tickets, each atomic on its own, with a result per ticket', async () => {
     const tickets = [await newTicket(), await newTicket(), await newTicket()];
     const closed = tickets[2].ticketId;

@@ -28,6 +28,8 @@ export interface TicketFilter extends PageQueryDto {
   tag?: string;
   priorities?: TicketPriority[];
   updatedSince?: Date;
+  /** Still answerable by an agent, for at most this many minutes more. */
+  replyWindowClosesWithinMinutes?: number;
   sort?: 'activity' | 'created';
 }
 
@@ -166,6 +168,14 @@ export class TicketRepository {
     if (filter.channelId) qb.andWhere('ticket.channelId = :channelId', { channelId: filter.channelId });
     if (filter.tag) qb.andWhere(':tag = ANY(ticket.tags)', { tag: filter.tag });
     if (filter.updatedSince) qb.andWhere('ticket.updatedAt >= :updatedSince', { updatedSince: filter.updatedSince });
+    if (filter.replyWindowClosesWithinMinutes) {
+      // When an agent's reply stops being allowed: 24 h after the customer's last action, 7 days with Human Agent (policy.ts).
+      qb.andWhere(
+        `(SELECT c.last_interaction_at + CASE WHEN ch.human_agent_enabled THEN interval '7 days' ELSE interval '24 hours' END
+          FROM contacts c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ticket.contact_id) BETWEEN now() AND now() + make_interval(mins => :windowMinutes)`,
+        { windowMinutes: filter.replyWindowClosesWithinMinutes },
+      );
+    }
     return paginate(qb, filter, { column: filter.sort === 'created' ? 'createdAt' : 'activityAt', direction: 'DESC' });
   }
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsISO8601, IsObject, Max, Min, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -62,6 +62,14 @@ export class TicketQueryDto extends PageQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   updatedSince?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10_080, description: "Tickets an agent can still answer under Meta's rules, but for at most this many minutes more (24 h after the customer's last message, 7 days on Pages with Human Agent)" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  replyWindowClosesWithinMinutes?: number;
 
   @ApiPropertyOptional({ enum: ['last_customer_message', 'created'], default: 'last_customer_message', description: 'Newest first; a cursor belongs to the sort it came from' })
   @IsOptional()

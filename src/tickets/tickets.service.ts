@@ -53,6 +53,7 @@ export class TicketsService {
       channelId: query.channelId,
       tag: query.tag,
       updatedSince: query.updatedSince === undefined ? undefined : new Date(query.updatedSince),
+      replyWindowClosesWithinMinutes: query.replyWindowClosesWithinMinutes,
       sort: query.sort === 'created' ? 'created' : 'activity',
       limit: query.limit,
       cursor: query.cursor,
