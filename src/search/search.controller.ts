@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { type Principal, Scope } from '../common/auth/principal';
 import { type Page } from '../common/pagination/page.dto';
-import { SearchPageDto, SearchQueryDto } from './search.dto';
+import { PageOf } from '../common/pagination/page-of';
+import { ContactHitDto, MessageHitDto, SearchQueryDto } from './search.dto';
 import { type SearchHit } from './search.repository';
 import { SearchService } from './search.service';
 
@@ -14,7 +15,7 @@ export class SearchController {
 
   @Get()
   @Authenticated({ scope: Scope.TicketsRead })
-  @ApiOkResponse({ type: SearchPageDto, description: "The company's messages and contacts matching every word, newest first" })
+  @ApiOkResponse({ type: PageOf([MessageHitDto, ContactHitDto], 'SearchPage'), description: "The company's messages and contacts matching every word, newest first" })
   search(@CurrentPrincipal() principal: Principal, @Query() query: SearchQueryDto): Promise<Page<SearchHit>> {
     return this.searchService.search(principal.companyId, query);
   }

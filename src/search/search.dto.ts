@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Text } from '../common/validation/decorators';
@@ -48,13 +48,4 @@ export class ContactHitDto {
 
   @ApiProperty()
   createdAt!: Date;
-}
-
-@ApiExtraModels(MessageHitDto, ContactHitDto)
-export class SearchPageDto {
-  @ApiProperty({ type: 'array', items: { oneOf: [{ $ref: getSchemaPath(MessageHitDto) }, { $ref: getSchemaPath(ContactHitDto) }] }, description: 'Newest first' })
-  data!: Array<MessageHitDto | ContactHitDto>;
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
-  nextCursor!: string | null;
 }

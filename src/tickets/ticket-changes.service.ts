@@ -8,7 +8,7 @@ import { QueueRepository } from './queue.repository';
 import { actorOf } from './actor';
 import { TicketEventKind } from './ticket-event.entity';
 import { type NewTicketEvent, TicketEventRepository } from './ticket-event.repository';
-import { allowedFrom, mayTransition } from './ticket-status';
+import { allowedFrom, assertNotClosed, mayTransition } from './ticket-status';
 import { type Ticket, TicketStatus } from './ticket.entity';
 import { type TicketChanges, TicketRepository } from './ticket.repository';
 import { type BulkResultDto, type BulkResultsDto, type BulkUpdateDto, mapEvent, MAX_TAGS, type MergeDto, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
@@ -187,7 +187,7 @@ export class TicketChangesService {
   private async open(manager: EntityManager, companyId: string, id: string): Promise<Ticket> {
     const ticket = await this.tickets.lock(manager, companyId, id);
     if (!ticket) throw AppException.notFound('Ticket');
-    if (ticket.status === TicketStatus.Closed) throw new AppException(HttpStatus.CONFLICT, ErrorCode.TicketClosed, 'The ticket is closed: it cannot change any more', { closedAt: ticket.closedAt });
+    assertNotClosed(ticket);
     return ticket;
   }
 }

@@ -1,4 +1,7 @@
-import { TicketStatus } from './ticket.entity';
+import { HttpStatus } from '@nestjs/common';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { type Ticket, TicketStatus } from './ticket.entity';
 
 /** Who asks for a status change: the rules differ for agents, admins and Guichet's own automation. */
 export type StatusChanger = 'agent' | 'admin' | 'automation';
@@ -27,4 +30,9 @@ export function mayTransition(from: TicketStatus, to: TicketStatus, by: StatusCh
 /** The statuses a ticket may go to from `from`, for the error that refuses another one. */
 export function allowedFrom(from: TicketStatus, by: StatusChanger): TicketStatus[] {
   return Object.values(TicketStatus).filter((to) => to !== from && mayTransition(from, to, by));
+}
+
+/** A closed ticket is final: every change, note and reply to it is refused the same way. */
+export function assertNotClosed(ticket: Pick<Ticket, 'status' | 'closedAt'>): void {
+  if (ticket.status === TicketStatus.Closed) throw new AppException(HttpStatus.CONFLICT, ErrorCode.TicketClosed, 'The ticket is closed: it cannot change any more', { closedAt: ticket.closedAt });
 }

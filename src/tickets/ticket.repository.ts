@@ -4,6 +4,7 @@ import { type EntityManager, Repository } from 'typeorm';
 import { paginate } from '../common/pagination/keyset';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { returnedRows } from '../database/sql';
+import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from '../delivery/policy';
 import { Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
 
 export interface ThreadTarget {
@@ -169,11 +170,11 @@ export class TicketRepository {
     if (filter.tag) qb.andWhere(':tag = ANY(ticket.tags)', { tag: filter.tag });
     if (filter.updatedSince) qb.andWhere('ticket.updatedAt >= :updatedSince', { updatedSince: filter.updatedSince });
     if (filter.replyWindowClosesWithinMinutes) {
-      // When an agent's reply stops being allowed: 24 h after the customer's last action, 7 days with Human Agent (policy.ts).
+      // When an agent's reply stops being allowed, by policy.ts's windows; a window that ends now is already closed there.
       qb.andWhere(
-        `(SELECT c.last_interaction_at + CASE WHEN ch.human_agent_enabled THEN interval '7 days' ELSE interval '24 hours' END
-          FROM contacts c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ticket.contact_id) BETWEEN now() AND now() + make_interval(mins => :windowMinutes)`,
-        { windowMinutes: filter.replyWindowClosesWithinMinutes },
+        `(SELECT c.last_interaction_at + CASE WHEN ch.human_agent_enabled THEN CAST(:humanAgentSecs AS int) ELSE CAST(:standardSecs AS int) END * interval '1 second'
+          FROM contacts c JOIN channels ch ON ch.id = ticket.channel_id WHERE c.id = ticket.contact_id) BETWEEN now() + interval '1 millisecond' AND now() + make_interval(mins => :windowMinutes)`,
+        { windowMinutes: filter.replyWindowClosesWithinMinutes, standardSecs: STANDARD_WINDOW_MS / 1000, humanAgentSecs: HUMAN_AGENT_WINDOW_MS / 1000 },
       );
     }
     return paginate(qb, filter, { column: filter.sort === 'created' ? 'createdAt' : 'activityAt', direction: 'DESC' });

@@ -8,7 +8,7 @@ import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
 import { TicketChangesService } from './ticket-changes.service';
-import { BulkResultsDto, BulkUpdateDto, MergeDto, MessageDto, NoteDto, TicketCountsDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, TimelinePageDto, UpdateTicketDto } from './tickets.dto';
+import { BulkResultsDto, BulkUpdateDto, MergeDto, MessageDto, NoteDto, TicketCountsDto, TicketDto, TicketEventDto, TicketQueryDto, type TimelineItemDto, UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('Tickets')
@@ -73,7 +73,7 @@ export class TicketsController {
 
   @Get(':id/messages')
   @Authenticated({ scope: Scope.TicketsRead })
-  @ApiOkResponse({ type: TimelinePageDto, description: 'The timeline: messages (type message), private notes (type note) and changes (type event), oldest first' })
+  @ApiOkResponse({ type: PageOf([MessageDto, TicketEventDto], 'TimelinePage'), description: 'The timeline: messages (type message), private notes (type note) and changes (type event), oldest first' })
   timeline(@CurrentPrincipal() principal: Principal, @UuidParam() id: string, @Query() page: PageQueryDto): Promise<Page<TimelineItemDto>> {
     return this.tickets.timeline(principal.companyId, id, page);
   }

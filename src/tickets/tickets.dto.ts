@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsISO8601, IsObject, Max, Min, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
@@ -306,15 +306,6 @@ export class TicketEventDto {
 
 export type TimelineItemDto = MessageDto | TicketEventDto;
 
-/** A page of the timeline: each item is a message, or a note or change (`type` tells which). */
-@ApiExtraModels(MessageDto, TicketEventDto)
-export class TimelinePageDto {
-  @ApiProperty({ type: 'array', items: { oneOf: [{ $ref: getSchemaPath(MessageDto) }, { $ref: getSchemaPath(TicketEventDto) }] } })
-  data!: TimelineItemDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
-  nextCursor!: string | null;
-}
 
 export const mapEvent = (e: TicketEvent): TicketEventDto => ({
   type: e.kind === TicketEventKind.Note ? 'note' : 'event',

@@ -1,9 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CannedResponsesService } from '../canned-responses/canned-responses.service';
 import { AppException } from '../common/errors/app.exception';
-import { ErrorCode } from '../common/errors/error-codes';
 import { type Principal } from '../common/auth/principal';
 import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { foldDeliveries, type MessageDeliveryDto } from '../delivery/deliveries.dto';
@@ -15,12 +14,13 @@ import { MessageDirection, MessageKind, type Message } from './message.entity';
 import { MessageRepository } from './message.repository';
 import { type ReplyDto } from './reply.dto';
 import { actorOf } from './actor';
+import { assertNotClosed } from './ticket-status';
 import { TicketEventKind } from './ticket-event.entity';
 import { TicketEventRepository } from './ticket-event.repository';
 import { TicketRepository } from './ticket.repository';
 import { mapEvent, mapMessage, mapTicket, type MessageDto, type ReplyWindowDto, type TicketCountsDto, type TicketDto, type TicketQueryDto, type TimelineItemDto } from './tickets.dto';
 import { NO_ASSIGNEE } from './ticket-count.entity';
-import { type CountRow, TicketCountRepository } from './ticket-count.repository';
+import { TicketCountRepository } from './ticket-count.repository';
 import { type Ticket, TicketStatus, UNFINISHED_STATUSES } from './ticket.entity';
 
 @Injectable()
@@ -73,16 +73,22 @@ export class TicketsService {
   }
 
   async counts(principal: Principal): Promise<TicketCountsDto> {
-    const rows = await this.ticketCounts.forCompany(principal.companyId);
-    const unfinished = rows.filter((row) => (UNFINISHED_STATUSES as readonly TicketStatus[]).includes(row.status));
-    const sum = (of: CountRow[]) => of.reduce((total, row) => total + row.n, 0);
-    const byStatus = Object.fromEntries(Object.values(TicketStatus).map((status) => [status, sum(rows.filter((row) => row.status === status))])) as Record<TicketStatus, number>;
-    const queueIds = [...new Set(unfinished.map((row) => row.queueId))];
+    const byStatus = Object.fromEntries(Object.values(TicketStatus).map((status) => [status, 0])) as Record<TicketStatus, number>;
+    const byQueue = new Map<string, number>();
+    let mine = 0;
+    let unassigned = 0;
+    for (const row of await this.ticketCounts.forCompany(principal.companyId)) {
+      byStatus[row.status] += row.n;
+      if (!(UNFINISHED_STATUSES as readonly TicketStatus[]).includes(row.status)) continue;
+      byQueue.set(row.queueId, (byQueue.get(row.queueId) ?? 0) + row.n);
+      if (principal.kind === 'agent' && row.assigneeKey === principal.agentId) mine += row.n;
+      if (row.assigneeKey === NO_ASSIGNEE) unassigned += row.n;
+    }
     return {
       byStatus,
-      byQueue: queueIds.map((queueId) => ({ queueId, unfinished: sum(unfinished.filter((row) => row.queueId === queueId)) })).filter((q) => q.unfinished > 0),
-      mine: principal.kind === 'agent' ? sum(unfinished.filter((row) => row.assigneeKey === principal.agentId)) : null,
-      unassigned: sum(unfinished.filter((row) => row.assigneeKey === NO_ASSIGNEE)),
+      byQueue: [...byQueue].filter(([, n]) => n > 0).map(([queueId, unfinished]) => ({ queueId, unfinished })),
+      mine: principal.kind === 'agent' ? mine : null,
+      unassigned,
     };
   }
 
@@ -116,8 +122,8 @@ export class TicketsService {
     const purpose = principal.kind === 'agent' ? Purpose.HumanAgentReply : Purpose.AutomatedReply;
     const ticket = await this.tickets.findById(companyId, id);
     if (!ticket) throw AppException.notFound('Ticket');
-    // A closed ticket is final: an answer would land where nobody looks, and the customer's reply in a follow-up.
-    if (ticket.status === TicketStatus.Closed) throw new AppException(HttpStatus.CONFLICT, ErrorCode.TicketClosed, 'The ticket is closed: it cannot change any more', { closedAt: ticket.closedAt });
+    // An answer on a closed ticket would land where nobody looks, and the customer's reply in a follow-up.
+    assertNotClosed(ticket);
     const message = await this.dataSource.transaction(async (manager) => {
       const recipient = await this.outbox.recipient(manager, companyId, ticket.contactId);
       if (!recipient) throw AppException.notFound('Ticket');
