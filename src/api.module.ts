@@ -20,11 +20,13 @@ import { CannedResponsesController } from './canned-responses/canned-responses.c
 import { CannedResponsesModule } from './canned-responses/canned-responses.module';
 import { SearchController } from './search/search.controller';
 import { SearchModule } from './search/search.module';
+import { QueueMembersController } from './assignment/queue-members.controller';
+import { AssignmentModule } from './assignment/assignment.module';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule, AssignmentModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, QueueMembersController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

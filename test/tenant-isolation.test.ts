@@ -43,6 +43,8 @@ const FIXTURES: Record<string, (ids: TenantIds) => Fixture> = {
   'GET /v1/queues/:id': (ids) => ({ path: { id: ids.queue } }),
   'PATCH /v1/queues/:id': (ids) => ({ path: { id: ids.queue }, body: { name: 'Taken over' } }),
   'DELETE /v1/queues/:id': (ids) => ({ path: { id: ids.queue } }),
+  'GET /v1/queues/:id/members': (ids) => ({ path: { id: ids.queue } }),
+  'PUT /v1/queues/:id/members': (ids) => ({ path: { id: ids.queue }, body: { agentIds: [] } }),
   'GET /v1/contacts/:id': (ids) => ({ path: { id: ids.contact } }),
   'PATCH /v1/contacts/:id': (ids) => ({ path: { id: ids.contact }, body: { name: 'Taken over', tags: ['pwned'] } }),
   'GET /v1/tickets/:id': (ids) => ({ path: { id: ids.ticket } }),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AssignmentModule } from '../assignment/assignment.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { TicketsModule } from '../tickets/tickets.module';
@@ -20,7 +21,7 @@ import { ProfileProcessor } from './messenger/profile.processor';
 
 /** Connected Pages, their tokens, and everything Meta sends us about them. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule, DeliveryModule],
+  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule, DeliveryModule, AssignmentModule],
   providers: [
     ChannelRepository,
     ChannelTokenService,

@@ -2,6 +2,15 @@ import { Column, CreateDateColumn, Entity, Index, UpdateDateColumn } from 'typeo
 import { AgentRole } from '../common/auth/principal';
 import { TenantOwned } from './tenant-owned';
 
+/** Whether an agent takes auto-assigned tickets now: only `online` agents do. */
+export enum AgentAvailability {
+  Online = 'online',
+  Away = 'away',
+  Offline = 'offline',
+}
+
+export const DEFAULT_CAPACITY = 10;
+
 @Entity('agents')
 @Index(['companyId', 'createdAt', 'id'])
 export class Agent extends TenantOwned {
@@ -21,6 +30,17 @@ export class Agent extends TenantOwned {
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   deactivatedAt!: Date | null;
+
+  @Column({ type: 'enum', enum: AgentAvailability, enumName: 'agent_availability', default: AgentAvailability.Offline })
+  availability!: AgentAvailability;
+
+  /** How many new or open tickets auto-assignment may give the agent; manual assignment may go beyond. */
+  @Column({ type: 'integer', default: DEFAULT_CAPACITY })
+  capacity!: number;
+
+  /** Round-robin order: the agent assigned longest ago goes next. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  lastAssignedAt!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;

@@ -4,9 +4,9 @@ import { IsNull, Repository } from 'typeorm';
 import { AgentRole } from '../common/auth/principal';
 import { paginateByCreation } from '../common/pagination/keyset';
 import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
-import { Agent } from './agent.entity';
+import { Agent, type AgentAvailability } from './agent.entity';
 
-export type AgentPatch = Partial<Pick<Agent, 'name' | 'role' | 'deactivatedAt'>>;
+export type AgentPatch = Partial<Pick<Agent, 'name' | 'role' | 'deactivatedAt' | 'capacity'>>;
 
 @Injectable()
 export class AgentRepository {
@@ -38,6 +38,12 @@ export class AgentRepository {
 
   create(companyId: string, agent: Pick<Agent, 'email' | 'name' | 'role' | 'passwordHash'>): Promise<Agent> {
     return this.agents.save(this.agents.create({ ...agent, companyId, deactivatedAt: null }));
+  }
+
+  /** Availability alone needs no company lock: it cannot take away the last admin. */
+  async setAvailability(companyId: string, id: string, availability: AgentAvailability): Promise<Agent | null> {
+    await this.agents.update({ companyId, id }, { availability });
+    return this.findById(companyId, id);
   }
 
   /**

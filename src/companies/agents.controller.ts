@@ -6,7 +6,7 @@ import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { PageOf } from '../common/pagination/page-of';
 import { type Page, PageQueryDto } from '../common/pagination/page.dto';
 import { UuidParam } from '../common/validation/validation';
-import { AgentDto, CreateAgentDto, UpdateAgentDto } from './agents.dto';
+import { AgentDto, CreateAgentDto, UpdateAgentDto, UpdateMeDto } from './agents.dto';
 import { AgentsService } from './agents.service';
 
 @ApiTags('Agents')
@@ -34,6 +34,13 @@ export class AgentsController {
   @ApiOkResponse({ type: AgentDto })
   me(@CurrentPrincipal() principal: AgentPrincipal): Promise<AgentDto> {
     return this.agents.get(principal.companyId, principal.agentId);
+  }
+
+  @Patch('me')
+  @Authenticated({ agentOnly: true })
+  @ApiOkResponse({ type: AgentDto })
+  updateMe(@CurrentPrincipal() principal: AgentPrincipal, @Body() dto: UpdateMeDto): Promise<AgentDto> {
+    return this.agents.updateMe(principal.companyId, principal.agentId, dto);
   }
 
   @Get(':id')

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEnum, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../common/auth/password';
 import { AgentRole } from '../common/auth/principal';
 import { Email, Optional, Text } from '../common/validation/decorators';
-import { type Agent } from './agent.entity';
+import { type Agent, AgentAvailability, DEFAULT_CAPACITY } from './agent.entity';
+
+export const MAX_CAPACITY = 1_000;
 
 export class AgentDto {
   @ApiProperty({ format: 'uuid' })
@@ -20,6 +22,12 @@ export class AgentDto {
 
   @ApiProperty({ description: 'False once an admin deactivated the agent; their tokens stop working' })
   active!: boolean;
+
+  @ApiProperty({ enum: AgentAvailability, enumName: 'AgentAvailability', description: 'Only online agents receive auto-assigned tickets' })
+  availability!: AgentAvailability;
+
+  @ApiProperty({ description: 'The most new or open tickets auto-assignment gives the agent' })
+  capacity!: number;
 
   @ApiProperty()
   createdAt!: Date;
@@ -59,6 +67,20 @@ export class UpdateAgentDto {
   @Optional()
   @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_CAPACITY, default: DEFAULT_CAPACITY, description: 'The most new or open tickets auto-assignment gives the agent; 0 takes them out of it' })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CAPACITY)
+  capacity?: number;
+}
+
+/** What agents change about themselves. */
+export class UpdateMeDto {
+  @ApiProperty({ enum: AgentAvailability, enumName: 'AgentAvailability', description: 'online receives auto-assigned tickets; away and offline do not, and keep the tickets they have' })
+  @IsEnum(AgentAvailability)
+  availability!: AgentAvailability;
 }
 
 export const mapAgent = (agent: Agent): AgentDto => ({
@@ -67,6 +89,8 @@ export const mapAgent = (agent: Agent): AgentDto => ({
   name: agent.name,
   role: agent.role,
   active: agent.deactivatedAt === null,
+  availability: agent.availability,
+  capacity: agent.capacity,
   createdAt: agent.createdAt,
   updatedAt: agent.updatedAt,
 });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AssignmentModule } from '../assignment/assignment.module';
 import { Agent } from './agent.entity';
 import { AgentRepository } from './agent.repository';
 import { AgentsService } from './agents.service';
@@ -15,7 +16,7 @@ import { LoginThrottleService } from './login-throttle.service';
 
 /** Companies, their agents and API keys, and how a request proves which of them it is. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Company, Agent, ApiKey])],
+  imports: [TypeOrmModule.forFeature([Company, Agent, ApiKey]), AssignmentModule],
   providers: [CompanyRepository, AgentRepository, ApiKeyRepository, CompanyService, AgentsService, ApiKeysService, AuthService, LoginThrottleService, AuthGuard],
   exports: [CompanyService, AgentsService, ApiKeysService, AuthService, AuthGuard],
 })

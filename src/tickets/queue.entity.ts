@@ -9,6 +9,10 @@ export class Queue extends TenantOwned {
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 
+  /** New and reopened tickets without an assignee go to the queue's online members, round-robin. */
+  @Column({ type: 'boolean', default: false })
+  autoAssign!: boolean;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

@@ -17,8 +17,8 @@ export class QueueRepository {
     return paginateByCreation(this.queues.createQueryBuilder('queue').where('queue.companyId = :companyId', { companyId }), page);
   }
 
-  create(companyId: string, name: string, manager: EntityManager = this.queues.manager): Promise<Queue> {
-    return manager.save(manager.create(Queue, { companyId, name }));
+  create(companyId: string, name: string, manager: EntityManager = this.queues.manager, autoAssign = false): Promise<Queue> {
+    return manager.save(manager.create(Queue, { companyId, name, autoAssign }));
   }
 
   /** Lower-cased names starting with `prefix`, to pick a free "Name (2)". */
@@ -30,8 +30,8 @@ export class QueueRepository {
     return rows.map((row) => row.name);
   }
 
-  async rename(companyId: string, id: string, name: string): Promise<Queue | null> {
-    await this.queues.update({ companyId, id }, { name });
+  async update(companyId: string, id: string, changes: Partial<Pick<Queue, 'name' | 'autoAssign'>>): Promise<Queue | null> {
+    await this.queues.update({ companyId, id }, changes);
     return this.findById(companyId, id);
   }
 

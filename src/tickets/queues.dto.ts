@@ -1,15 +1,28 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Text } from '../common/validation/decorators';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean } from 'class-validator';
+import { Optional, Text } from '../common/validation/decorators';
 import { type Queue } from './queue.entity';
+
+const AUTO_ASSIGN = 'New and reopened tickets without an assignee go to the online members of the queue, round-robin, within their capacity';
 
 export class CreateQueueDto {
   @Text({ max: 100 })
   name!: string;
+
+  @ApiPropertyOptional({ default: false, description: AUTO_ASSIGN })
+  @Optional()
+  @IsBoolean()
+  autoAssign?: boolean;
 }
 
 export class UpdateQueueDto {
   @Text({ max: 100, optional: true })
   name?: string;
+
+  @ApiPropertyOptional({ description: AUTO_ASSIGN })
+  @Optional()
+  @IsBoolean()
+  autoAssign?: boolean;
 }
 
 export class QueueDto {
@@ -19,8 +32,11 @@ export class QueueDto {
   @ApiProperty()
   name!: string;
 
+  @ApiProperty({ description: AUTO_ASSIGN })
+  autoAssign!: boolean;
+
   @ApiProperty()
   createdAt!: Date;
 }
 
-export const mapQueue = (queue: Queue): QueueDto => ({ id: queue.id, name: queue.name, createdAt: queue.createdAt });
+export const mapQueue = (queue: Queue): QueueDto => ({ id: queue.id, name: queue.name, autoAssign: queue.autoAssign, createdAt: queue.createdAt });

@@ -3,6 +3,7 @@ import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { mapPage, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { isForeignKeyViolation, isUniqueViolation } from '../database/pg-errors';
+import { AssignmentService } from '../assignment/assignment.service';
 import { QueueRepository } from './queue.repository';
 import { type CreateQueueDto, mapQueue, type QueueDto, type UpdateQueueDto } from './queues.dto';
 
@@ -10,11 +11,14 @@ const nameTaken = () => AppException.conflict('A queue with this name already ex
 
 @Injectable()
 export class QueuesService {
-  constructor(private readonly queues: QueueRepository) {}
+  constructor(
+    private readonly queues: QueueRepository,
+    private readonly assignment: AssignmentService,
+  ) {}
 
   async create(companyId: string, dto: CreateQueueDto): Promise<QueueDto> {
     try {
-      return mapQueue(await this.queues.create(companyId, dto.name));
+      return mapQueue(await this.queues.create(companyId, dto.name, undefined, dto.autoAssign ?? false));
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken();
       throw error;
@@ -32,10 +36,15 @@ export class QueuesService {
   }
 
   async update(companyId: string, id: string, dto: UpdateQueueDto): Promise<QueueDto> {
-    if (dto.name === undefined) return this.get(companyId, id);
+    if (dto.name === undefined && dto.autoAssign === undefined) return this.get(companyId, id);
     try {
-      const queue = await this.queues.rename(companyId, id, dto.name);
+      const queue = await this.queues.update(companyId, id, {
+        ...(dto.name === undefined ? {} : { name: dto.name }),
+        ...(dto.autoAssign === undefined ? {} : { autoAssign: dto.autoAssign }),
+      });
       if (!queue) throw AppException.notFound('Queue');
+      // Turned on: the tickets already waiting in it are handed out now.
+      if (dto.autoAssign) await this.assignment.assignAfter(companyId);
       return mapQueue(queue);
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken();

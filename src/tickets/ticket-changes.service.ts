@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AssignmentService } from '../assignment/assignment.service';
 import { AgentRole, type Principal } from '../common/auth/principal';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
@@ -27,10 +28,13 @@ export class TicketChangesService {
     private readonly events: TicketEventRepository,
     private readonly queues: QueueRepository,
     private readonly presenter: TicketsService,
+    private readonly assignment: AssignmentService,
   ) {}
 
   async update(principal: Principal, id: string, dto: UpdateTicketDto): Promise<TicketDto> {
-    return this.presenter.present(principal.companyId, await this.apply(principal, id, dto));
+    const { ticket, mayFree } = await this.apply(principal, id, dto);
+    if (mayFree) await this.assignment.assignAfter(principal.companyId);
+    return this.presenter.present(principal.companyId, ticket);
   }
 
   /**
@@ -52,7 +56,8 @@ export class TicketChangesService {
     return { results };
   }
 
-  private apply(principal: Principal, id: string, dto: UpdateTicketDto): Promise<Ticket> {
+  /** `mayFree`: the change may let a waiting ticket go to someone (a workload shrank, a ticket needs an agent). */
+  private apply(principal: Principal, id: string, dto: UpdateTicketDto): Promise<{ ticket: Ticket; mayFree: boolean }> {
     const { companyId } = principal;
     return this.dataSource.transaction(async (manager) => {
       const ticket = await this.open(manager, companyId, id);
@@ -109,10 +114,10 @@ export class TicketChangesService {
         }
       }
 
-      if (events.length === 0) return ticket;
+      if (events.length === 0) return { ticket, mayFree: false };
       await this.tickets.update(manager, companyId, id, changes);
       await this.events.insert(manager, events);
-      return { ...ticket, ...changes };
+      return { ticket: { ...ticket, ...changes }, mayFree: changes.status !== undefined || changes.assigneeId !== undefined || changes.queueId !== undefined };
     });
   }
 
@@ -169,6 +174,8 @@ export class TicketChangesService {
       ]);
       return (await this.tickets.lock(manager, companyId, dto.intoTicketId)) ?? into;
     });
+    // The merged ticket is closed: its assignee has one ticket fewer.
+    await this.assignment.assignAfter(companyId);
     return this.presenter.present(companyId, target);
   }
 

@@ -14,6 +14,9 @@ export enum TicketStatus {
 
 export const UNFINISHED_STATUSES = [TicketStatus.New, TicketStatus.Open, TicketStatus.Pending, TicketStatus.OnHold] as const;
 
+/** The statuses that count against an agent's capacity: the ticket needs them now. */
+export const WORKLOAD_STATUSES = [TicketStatus.New, TicketStatus.Open] as const;
+
 export enum TicketPriority {
   Low = 'low',
   Normal = 'normal',
@@ -34,6 +37,9 @@ export enum TicketPriority {
 @Index(['assigneeId'])
 // Auto-close walks only the solved tickets, oldest first.
 @Index(['solvedAt'], { where: "status = 'solved'" })
+// Auto-assignment: the tickets waiting for an agent, oldest first, and each agent's workload.
+@Index('IDX_tickets_waiting', ['companyId', 'createdAt', 'id'], { where: "assignee_id IS NULL AND status IN ('new', 'open')" })
+@Index('IDX_tickets_workload', ['assigneeId'], { where: "status IN ('new', 'open')" })
 @Index('UQ_tickets_one_unfinished_per_contact', { synchronize: false })
 export class Ticket extends TenantOwned {
   /** #1, #2, … per company, taken from companies.last_ticket_number under its row lock. */

@@ -2,19 +2,31 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { SweepTimer } from '../jobs/sweep-timer';
+import { AssignmentRepository } from '../assignment/assignment.repository';
+import { AssignmentService } from '../assignment/assignment.service';
 import { TicketEventRepository } from './ticket-event.repository';
 
-/** Closes tickets that stayed solved for AUTO_CLOSE_AFTER, in batches, in every worker process (SKIP LOCKED keeps them apart). */
+/**
+ * The ticket clocks, in every worker process: closes tickets that stayed solved for
+ * AUTO_CLOSE_AFTER (SKIP LOCKED keeps processes apart), and assigns tickets still waiting, behind
+ * the runs that follow each change, in case a process stopped between a commit and its run.
+ */
 @Injectable()
 export class TicketSweeper extends SweepTimer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: TicketEventRepository,
+    private readonly assignments: AssignmentRepository,
+    private readonly assignment: AssignmentService,
   ) {
     super(config.role, config.tickets.sweepIntervalMs, new Logger(TicketSweeper.name));
   }
 
   async sweep(): Promise<number> {
+    return (await this.autoClose()) + (await this.assignWaiting());
+  }
+
+  private async autoClose(): Promise<number> {
     const solvedBefore = new Date(Date.now() - this.config.tickets.autoCloseAfterMs);
     let closed = 0;
     for (;;) {
@@ -22,5 +34,11 @@ export class TicketSweeper extends SweepTimer {
       closed += batch.length;
       if (batch.length < 500) return closed;
     }
+  }
+
+  private async assignWaiting(): Promise<number> {
+    let assigned = 0;
+    for (const companyId of await this.assignments.companiesWaiting()) assigned += await this.assignment.assign(companyId);
+    return assigned;
   }
 }

@@ -45,6 +45,9 @@ export class HttpClient {
   patch<T = any>(path: string, options?: ReqOptions): Promise<Res<T>> {
     return this.call<T>('PATCH', path, options);
   }
+  put<T = any>(path: string, options?: ReqOptions): Promise<Res<T>> {
+    return this.call<T>('PUT', path, options);
+  }
   delete<T = any>(path: string, options?: ReqOptions): Promise<Res<T>> {
     return this.call<T>('DELETE', path, options);
   }

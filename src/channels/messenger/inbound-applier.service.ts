@@ -30,6 +30,8 @@ export interface ApplyResult {
   newContactId?: string;
   /** A ticket was opened: the caller commits soon, since opening holds the company's number lock. */
   openedTicket?: boolean;
+  /** A ticket was opened or reopened: after commit, it may need an agent. */
+  needsAgent?: boolean;
 }
 
 /**
@@ -164,8 +166,7 @@ export class InboundApplier {
     const landed = messages.filter((m) => inserted.has(m.message.mid));
     if (landed.length === 0) return result;
     const lastAt = new Date(Math.max(...landed.map((m) => m.at.getTime())));
-    const left = await this.tickets.touchCustomerMessage(manager, channel.companyId, ticketId, lastAt);
-    if (left) await this.events.reopenedByCustomer(manager, channel.companyId, ticketId, left, lastAt);
+    await this.touch(manager, channel.companyId, ticketId, lastAt, result);
     for (const waiting of await this.mutations.takeMany(manager, channel.companyId, channel.pageId, [...inserted])) {
       await this.mutate(manager, channel.companyId, channel.pageId, waiting.event, latestAt);
     }
@@ -190,10 +191,21 @@ export class InboundApplier {
     const ticketId = await this.threadFor(ctx, subject);
     const id = await this.messages.insert(ctx.manager, { ...this.where(ctx, ticketId), mid, direction: MessageDirection.Inbound, kind, text, content, sentAt: ctx.at });
     if (!id) return false;
-    const left = await this.tickets.touchCustomerMessage(ctx.manager, ctx.companyId, ticketId, ctx.at);
-    if (left) await this.events.reopenedByCustomer(ctx.manager, ctx.companyId, ticketId, left, ctx.at);
+    await this.touch(ctx.manager, ctx.companyId, ticketId, ctx.at, ctx.result);
     await this.applyParked(ctx, mid);
     return true;
+  }
+
+  /** A customer message moved the ticket's clock, and took it back to open if it was waiting. */
+  private async touch(manager: EntityManager, companyId: string, ticketId: string, at: Date, result: ApplyResult): Promise<void> {
+    await this.reopened(manager, companyId, ticketId, await this.tickets.touchCustomerMessage(manager, companyId, ticketId, at), at, result);
+  }
+
+  /** `left`: the status a customer message took the ticket out of, if it did. */
+  private async reopened(manager: EntityManager, companyId: string, ticketId: string, left: TicketStatus | null, at: Date, result: ApplyResult): Promise<void> {
+    if (!left) return;
+    await this.events.reopenedByCustomer(manager, companyId, ticketId, left, at);
+    result.needsAgent = true;
   }
 
   /** Where a message of this conversation belongs. */
@@ -213,8 +225,7 @@ export class InboundApplier {
     const latest = await this.tickets.latestForContact(ctx.manager, ctx.companyId, ctx.contactId);
     if (latest && (UNFINISHED_STATUSES as readonly TicketStatus[]).includes(latest.status)) return latest.id;
     if (latest?.status === TicketStatus.Solved && latest.solvedAt && ctx.at.getTime() - latest.solvedAt.getTime() < this.config.inbound.reopenWindowMs) {
-      const left = await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id);
-      if (left) await this.events.reopenedByCustomer(ctx.manager, ctx.companyId, latest.id, left, ctx.at);
+      await this.reopened(ctx.manager, ctx.companyId, latest.id, await this.tickets.reopen(ctx.manager, ctx.companyId, latest.id), ctx.at, ctx.result);
       return latest.id;
     }
     return this.newTicket(ctx, subject, latest?.id ?? null, ctx.at);
@@ -224,6 +235,7 @@ export class InboundApplier {
   private async newTicket(ctx: Ctx, subject: string, previousTicketId: string | null, customerAt: Date | null): Promise<string> {
     const target = { companyId: ctx.companyId, channelId: ctx.channel.id, contactId: ctx.contactId, queueId: ctx.channel.defaultQueueId, subject: subjectOf(subject), at: customerAt };
     ctx.result.openedTicket = true;
+    ctx.result.needsAgent = true;
     return (await this.tickets.create(ctx.manager, target, previousTicketId)).id;
   }
 

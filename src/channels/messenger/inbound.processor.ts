@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { AssignmentService } from '../../assignment/assignment.service';
 import { MetricsService } from '../../common/metrics/metrics.service';
 import { isTransientDatabaseError } from '../../database/pg-errors';
 import { JobName, type JobData, type JobOutcome } from '../../jobs/job.catalogue';
@@ -10,7 +11,7 @@ import { type Channel } from '../channel.entity';
 import { ChannelRepository } from '../channel.repository';
 import { InboundEventState } from './inbound-event.entity';
 import { InboundEventRepository, type PendingEvent } from './inbound-event.repository';
-import { InboundApplier } from './inbound-applier.service';
+import { type ApplyResult, InboundApplier } from './inbound-applier.service';
 
 /** Below PostgreSQL's 64 cached subtransactions per backend: one savepoint per event. */
 const BATCH = 50;
@@ -36,6 +37,7 @@ export class InboundProcessor {
     private readonly applier: InboundApplier,
     private readonly jobs: JobsService,
     private readonly metrics: MetricsService,
+    private readonly assignment: AssignmentService,
   ) {}
 
   @OnJob(JobName.ProcessConversation)
@@ -51,7 +53,7 @@ export class InboundProcessor {
 
   /** One transaction; it commits early after opening a ticket, so the company's number lock is held briefly. */
   private async applyBatch(pageId: string, conversation: string): Promise<number> {
-    const newContacts: Array<{ companyId: string; contactId: string }> = [];
+    const after: AfterCommit = { newContacts: [], needAgents: new Set() };
     const runner = this.dataSource.createQueryRunner();
     let handled = 0;
     try {
@@ -72,7 +74,7 @@ export class InboundProcessor {
           continue;
         }
         const run = messageRun(pending, i, channel, channels);
-        const opened = run.length > 1 ? await this.applyRun(runner, channel, conversation, run, newContacts) : await this.applyOne(runner, channel, conversation, event, newContacts);
+        const opened = run.length > 1 ? await this.applyRun(runner, channel, conversation, run, after) : await this.applyOne(runner, channel, conversation, event, after);
         handled += Math.max(run.length, 1);
         i += Math.max(run.length, 1);
         if (opened) break;
@@ -84,7 +86,8 @@ export class InboundProcessor {
     } finally {
       await runner.release();
     }
-    await this.jobs.enqueueMany(JobName.FetchProfile, newContacts);
+    await this.jobs.enqueueMany(JobName.FetchProfile, after.newContacts);
+    for (const companyId of after.needAgents) await this.assignment.assignAfter(companyId);
     return handled;
   }
 
@@ -92,11 +95,11 @@ export class InboundProcessor {
    * A run of customer messages in a few statements. If the run fails for a reason of its own,
    * it is rolled back and applied event by event, so only the bad event is parked.
    */
-  private async applyRun(runner: QueryRunner, channel: Channel, conversation: string, run: PendingEvent[], newContacts: Array<{ companyId: string; contactId: string }>): Promise<boolean> {
+  private async applyRun(runner: QueryRunner, channel: Channel, conversation: string, run: PendingEvent[], after: AfterCommit): Promise<boolean> {
     await runner.query('SAVEPOINT inbound_run');
     try {
       const result = await this.applier.applyMessageRun(runner.manager, channel, conversation, run);
-      if (result.newContactId) newContacts.push({ companyId: channel.companyId, contactId: result.newContactId });
+      noteAfterCommit(after, channel.companyId, result);
       await this.events.finishMany(runner.manager, run.map((event) => event.id), InboundEventState.Processed, channel.companyId);
       await runner.query('RELEASE SAVEPOINT inbound_run');
       for (const event of run) this.metrics.inboundEvent(event.kind, 'processed');
@@ -106,17 +109,17 @@ export class InboundProcessor {
       await runner.query('ROLLBACK TO SAVEPOINT inbound_run');
       await runner.query('RELEASE SAVEPOINT inbound_run');
       let opened = false;
-      for (const event of run) opened = (await this.applyOne(runner, channel, conversation, event, newContacts)) || opened;
+      for (const event of run) opened = (await this.applyOne(runner, channel, conversation, event, after)) || opened;
       return opened;
     }
   }
 
   /** Returns true when the event opened a ticket. */
-  private async applyOne(runner: QueryRunner, channel: Channel, conversation: string, event: PendingEvent, newContacts: Array<{ companyId: string; contactId: string }>): Promise<boolean> {
+  private async applyOne(runner: QueryRunner, channel: Channel, conversation: string, event: PendingEvent, after: AfterCommit): Promise<boolean> {
     await runner.query('SAVEPOINT inbound_event');
     try {
       const result = await this.applier.apply(runner.manager, channel, conversation, event);
-      if (result.newContactId) newContacts.push({ companyId: channel.companyId, contactId: result.newContactId });
+      noteAfterCommit(after, channel.companyId, result);
       await this.events.finish(runner.manager, event.id, InboundEventState.Processed, channel.companyId);
       await runner.query('RELEASE SAVEPOINT inbound_event');
       this.metrics.inboundEvent(event.kind, 'processed');
@@ -130,6 +133,17 @@ export class InboundProcessor {
       return false;
     }
   }
+}
+
+/** What a batch does once it has committed: fetch new contacts' profiles, assign tickets that need an agent. */
+interface AfterCommit {
+  newContacts: Array<{ companyId: string; contactId: string }>;
+  needAgents: Set<string>;
+}
+
+function noteAfterCommit(after: AfterCommit, companyId: string, result: ApplyResult): void {
+  if (result.newContactId) after.newContacts.push({ companyId, contactId: result.newContactId });
+  if (result.needsAgent) after.needAgents.add(companyId);
 }
 
 /** Consecutive customer messages from index `from`, all routed to the same channel. */
