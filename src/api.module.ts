@@ -22,11 +22,13 @@ import { SearchController } from './search/search.controller';
 import { SearchModule } from './search/search.module';
 import { QueueMembersController } from './assignment/queue-members.controller';
 import { AssignmentModule } from './assignment/assignment.module';
+import { SlaController } from './sla/sla.controller';
+import { SlaModule } from './sla/sla.module';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule, AssignmentModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, QueueMembersController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule, AssignmentModule, SlaModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, QueueMembersController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController, SlaController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

@@ -229,6 +229,21 @@ describe('ticket lifecycle: transitions, changes as timeline events, notes, auto
     assert.deepEqual(await list(`updatedSince=${since}`), [t3.ticketId, t2.ticketId]);
     assert.deepEqual(await list(`assignee=none&tag=vip`), [], 'filters combine');
 
+    // By priority: urgent first, then by the latest customer message; paged one at a time, the same order.
+    assert.equal((await patch(t3.ticketId, { priority: 'urgent' })).status, 200);
+    assert.equal((await patch(t1.ticketId, { priority: 'low' })).status, 200);
+    assert.deepEqual(await list('sort=priority'), [t3.ticketId, t2.ticketId, t1.ticketId]);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: any = await h.http.get(`/v1/tickets?sort=priority&channelId=${page.channelId}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: agent.token });
+      paged.push(...res.body.data.map((t: any) => t.id).filter((id: string) => ours.includes(id)));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(paged, [t3.ticketId, t2.ticketId, t1.ticketId]);
+    const foreignCursor = (await h.http.get('/v1/tickets?limit=1', { token: agent.token })).body.nextCursor;
+    assert.equal((await h.http.get(`/v1/tickets?sort=priority&cursor=${foreignCursor}`, { token: agent.token })).body.code, 'invalid_cursor');
+
     const key = await createApiKey(h.http, admin.token, ['tickets:read']);
     const asKey = await h.http.get('/v1/tickets?assignee=me', { token: key.key });
     assert.equal(asKey.status, 400, 'an API key has no "me"');

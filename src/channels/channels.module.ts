@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AssignmentModule } from '../assignment/assignment.module';
+import { SlaModule } from '../sla/sla.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { TicketsModule } from '../tickets/tickets.module';
@@ -21,7 +22,7 @@ import { ProfileProcessor } from './messenger/profile.processor';
 
 /** Connected Pages, their tokens, and everything Meta sends us about them. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule, DeliveryModule, AssignmentModule],
+  imports: [TypeOrmModule.forFeature([Channel, InboundEvent]), ContactsModule, TicketsModule, DeliveryModule, AssignmentModule, SlaModule],
   providers: [
     ChannelRepository,
     ChannelTokenService,

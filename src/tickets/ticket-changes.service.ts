@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { AgentRole, type Principal } from '../common/auth/principal';
+import { SlaService } from '../sla/sla.service';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { QueueRepository } from './queue.repository';
@@ -10,8 +11,8 @@ import { actorOf } from './actor';
 import { TicketEventKind } from './ticket-event.entity';
 import { type NewTicketEvent, TicketEventRepository } from './ticket-event.repository';
 import { allowedFrom, assertNotClosed, mayTransition } from './ticket-status';
-import { type Ticket, TicketStatus } from './ticket.entity';
-import { type TicketChanges, TicketRepository } from './ticket.repository';
+import { type Ticket, TicketStatus, WORKLOAD_STATUSES } from './ticket.entity';
+import { STOPPED_CLOCK, type TicketChanges, TicketRepository } from './ticket.repository';
 import { type BulkResultDto, type BulkResultsDto, type BulkUpdateDto, mapEvent, MAX_TAGS, type MergeDto, type NoteDto, type TicketDto, type TicketEventDto, type UpdateTicketDto } from './tickets.dto';
 import { TicketsService } from './tickets.service';
 
@@ -29,6 +30,7 @@ export class TicketChangesService {
     private readonly queues: QueueRepository,
     private readonly presenter: TicketsService,
     private readonly assignment: AssignmentService,
+    private readonly sla: SlaService,
   ) {}
 
   async update(principal: Principal, id: string, dto: UpdateTicketDto): Promise<TicketDto> {
@@ -115,10 +117,24 @@ export class TicketChangesService {
       }
 
       if (events.length === 0) return { ticket, mayFree: false };
+      Object.assign(changes, await this.clock(manager, ticket, changes, at));
       await this.tickets.update(manager, companyId, id, changes);
       await this.events.insert(manager, events);
       return { ticket: { ...ticket, ...changes }, mayFree: changes.status !== undefined || changes.assigneeId !== undefined || changes.queueId !== undefined };
     });
+  }
+
+  /**
+   * The reply clock after a change: it stops when the ticket no longer waits on the company
+   * (pending, on hold, solved, closed), and a new priority moves it to that priority's target.
+   */
+  private async clock(manager: EntityManager, ticket: Ticket, changes: TicketChanges, at: Date): Promise<TicketChanges> {
+    const status = changes.status ?? ticket.status;
+    if (!(WORKLOAD_STATUSES as readonly TicketStatus[]).includes(status)) return ticket.awaitingReplySince || ticket.replyDueAt ? STOPPED_CLOCK : {};
+    if (!changes.priority || !ticket.awaitingReplySince) return {};
+    const target = ticket.firstRepliedAt ? 'next_reply' : 'first_reply';
+    const due = await this.sla.dueAt(manager, ticket.companyId, changes.priority, target, ticket.awaitingReplySince);
+    return { replyDueAt: due, replyTarget: due ? target : null, replyBreached: ticket.replyBreached && due !== null && due <= at };
   }
 
   /**
@@ -167,7 +183,7 @@ export class TicketChangesService {
       }
       await this.tickets.moveTimeline(manager, companyId, id, dto.intoTicketId);
       const at = new Date();
-      await this.tickets.update(manager, companyId, id, { status: TicketStatus.Closed, closedAt: at, mergedIntoId: dto.intoTicketId });
+      await this.tickets.update(manager, companyId, id, { status: TicketStatus.Closed, closedAt: at, mergedIntoId: dto.intoTicketId, ...STOPPED_CLOCK });
       await this.events.insert(manager, [
         { companyId, ticketId: id, kind: TicketEventKind.Merged, ...actorOf(principal), data: { into: dto.intoTicketId, from: source.status, to: TicketStatus.Closed }, at },
         { companyId, ticketId: dto.intoTicketId, kind: TicketEventKind.Merged, ...actorOf(principal), data: { from: id, number: source.number }, at },

@@ -11,6 +11,7 @@ export enum TicketEventKind {
   QueueChanged = 'queue_changed',
   TagsChanged = 'tags_changed',
   Merged = 'merged',
+  SlaBreached = 'sla_breached',
 }
 
 /** Who made a change: an agent, an API key, the customer (a message that reopened the ticket) or Guichet itself (auto-close). */

@@ -24,6 +24,9 @@ export enum TicketPriority {
   Urgent = 'urgent',
 }
 
+/** Which reply a ticket's SLA clock waits for. */
+export type SlaTargetKind = 'first_reply' | 'next_reply';
+
 /**
  * One conversation thread with a contact. At most one unfinished ticket per contact
  * (a partial unique index), so two simultaneous first messages cannot open two.
@@ -40,6 +43,10 @@ export enum TicketPriority {
 // Auto-assignment: the tickets waiting for an agent, oldest first, and each agent's workload.
 @Index('IDX_tickets_waiting', ['companyId', 'createdAt', 'id'], { where: "assignee_id IS NULL AND status IN ('new', 'open')" })
 @Index('IDX_tickets_workload', ['assigneeId'], { where: "status IN ('new', 'open')" })
+// The list sorted by priority, and by SLA due time (running clocks only); the breach sweep.
+@Index(['companyId', 'priority', 'activityAt', 'id'])
+@Index('IDX_tickets_reply_due', ['companyId', 'replyDueAt', 'id'], { where: 'reply_due_at IS NOT NULL' })
+@Index('IDX_tickets_breach_due', ['replyDueAt'], { where: 'reply_due_at IS NOT NULL AND NOT reply_breached' })
 @Index('UQ_tickets_one_unfinished_per_contact', { synchronize: false })
 export class Ticket extends TenantOwned {
   /** #1, #2, … per company, taken from companies.last_ticket_number under its row lock. */
@@ -99,6 +106,28 @@ export class Ticket extends TenantOwned {
   /** The list's default order: when the customer last wrote, or when the ticket began if they never did. */
   @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
   activityAt!: Date;
+
+  /** The first customer message no agent has answered yet; null while nobody waits. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  awaitingReplySince!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  firstRepliedAt!: Date | null;
+
+  /** The running SLA clock: when the awaited reply is due, and which reply it is. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  replyDueAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  replyTarget!: SlaTargetKind | null;
+
+  /** The running clock passed and its breach was recorded. */
+  @Column({ type: 'boolean', default: false })
+  replyBreached!: boolean;
+
+  /** Some SLA target of this ticket was missed. */
+  @Column({ type: 'boolean', default: false })
+  slaBreached!: boolean;
 
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;

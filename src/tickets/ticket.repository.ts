@@ -1,11 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
+import { type EntityManager, Repository, type SelectQueryBuilder } from 'typeorm';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
 import { paginate } from '../common/pagination/keyset';
-import { type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { DEFAULT_PAGE_SIZE, type Page, type PageQueryDto } from '../common/pagination/page.dto';
 import { returnedRows } from '../database/sql';
 import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from '../delivery/policy';
-import { Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
+import { type SlaTargetKind, Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
+import { type TicketSort } from './tickets.dto';
 
 export interface ThreadTarget {
   companyId: string;
@@ -17,7 +21,18 @@ export interface ThreadTarget {
   at: Date | null;
 }
 
-export type TicketChanges = Partial<Pick<Ticket, 'status' | 'priority' | 'assigneeId' | 'queueId' | 'tags' | 'solvedAt' | 'closedAt' | 'mergedIntoId'>>;
+export type TicketChanges = Partial<
+  Pick<Ticket, 'status' | 'priority' | 'assigneeId' | 'queueId' | 'tags' | 'solvedAt' | 'closedAt' | 'mergedIntoId' | 'awaitingReplySince' | 'replyDueAt' | 'replyTarget' | 'replyBreached'>
+>;
+
+/** Nobody waits for an answer any more: the reply clock stops. */
+export const STOPPED_CLOCK = { awaitingReplySince: null, replyDueAt: null, replyTarget: null, replyBreached: false } as const satisfies TicketChanges;
+const STOP_CLOCK_SQL = 'awaiting_reply_since = NULL, reply_due_at = NULL, reply_target = NULL, reply_breached = false';
+
+export interface CustomerTouch {
+  left: TicketStatus | null;
+  clock: { priority: TicketPriority; target: SlaTargetKind } | null;
+}
 
 export interface TicketFilter extends PageQueryDto {
   statuses?: TicketStatus[];
@@ -31,7 +46,8 @@ export interface TicketFilter extends PageQueryDto {
   updatedSince?: Date;
   /** Still answerable by an agent, for at most this many minutes more. */
   replyWindowClosesWithinMinutes?: number;
-  sort?: 'activity' | 'created';
+  slaBreached?: boolean;
+  sort: TicketSort;
 }
 
 @Injectable()
@@ -86,29 +102,45 @@ export class TicketRepository {
   }
 
   /**
-   * A customer message: the ticket's clock moves, and a ticket waiting on the customer or on a
-   * third party is open again. Answers the status it left when it changed.
+   * A customer message: the ticket's activity moves, a ticket waiting on the customer or on a
+   * third party is open again, and if nobody was waiting for an answer the customer now is.
+   * Answers the status it left when it changed, and the reply clock to start when one starts.
    */
-  async touchCustomerMessage(manager: EntityManager, companyId: string, id: string, at: Date): Promise<TicketStatus | null> {
-    const rows = returnedRows<{ from: TicketStatus; to: TicketStatus }>(
+  async touchCustomerMessage(manager: EntityManager, companyId: string, id: string, firstAt: Date, lastAt: Date): Promise<CustomerTouch> {
+    const rows = returnedRows<{ from: TicketStatus; to: TicketStatus; started: boolean; priority: TicketPriority; firstReplied: boolean }>(
       await manager.query(
-        `WITH old AS (SELECT id, status FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
+        `WITH old AS (SELECT id, status, awaiting_reply_since FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
          UPDATE tickets t SET last_customer_message_at = GREATEST(t.last_customer_message_at, $3), activity_at = GREATEST(t.activity_at, $3),
-           status = CASE WHEN old.status IN ('pending', 'on_hold') THEN 'open'::ticket_status ELSE old.status END, updated_at = now()
-         FROM old WHERE t.id = old.id RETURNING old.status AS "from", t.status AS "to"`,
-        [companyId, id, at],
+           status = CASE WHEN old.status IN ('pending', 'on_hold') THEN 'open'::ticket_status ELSE old.status END,
+           awaiting_reply_since = COALESCE(old.awaiting_reply_since, $4), updated_at = now()
+         FROM old WHERE t.id = old.id
+         RETURNING old.status AS "from", t.status AS "to", old.awaiting_reply_since IS NULL AS started, t.priority, t.first_replied_at IS NOT NULL AS "firstReplied"`,
+        [companyId, id, lastAt, firstAt],
       ),
     );
     const row = rows[0];
-    return row && row.from !== row.to ? row.from : null;
+    if (!row) return { left: null, clock: null };
+    return {
+      left: row.from !== row.to ? row.from : null,
+      clock: row.started ? { priority: row.priority, target: row.firstReplied ? 'next_reply' : 'first_reply' } : null,
+    };
   }
 
-  /** An agent's first public reply opens a new ticket; answers whether it did. */
-  async openIfNew(manager: EntityManager, companyId: string, id: string): Promise<boolean> {
-    const rows = returnedRows<unknown>(
-      await manager.query(`UPDATE tickets SET status = 'open', updated_at = now() WHERE company_id = $1 AND id = $2 AND status = 'new' RETURNING id`, [companyId, id]),
+  /**
+   * An agent's public reply: it answers whoever waited, so the reply clock stops, and a first
+   * reply opens a new ticket. Answers whether it opened it.
+   */
+  async agentReplied(manager: EntityManager, companyId: string, id: string, at: Date): Promise<boolean> {
+    const rows = returnedRows<{ from: TicketStatus }>(
+      await manager.query(
+        `WITH old AS (SELECT id, status FROM tickets WHERE company_id = $1 AND id = $2 FOR UPDATE)
+         UPDATE tickets t SET status = CASE WHEN old.status = 'new' THEN 'open'::ticket_status ELSE old.status END, first_replied_at = COALESCE(t.first_replied_at, $3),
+           ${STOP_CLOCK_SQL}, updated_at = now()
+         FROM old WHERE t.id = old.id RETURNING old.status AS "from"`,
+        [companyId, id, at],
+      ),
     );
-    return rows.length > 0;
+    return rows[0]?.from === TicketStatus.New;
   }
 
   /** The ticket, locked until the transaction ends: changes to it are decided one at a time. */
@@ -157,7 +189,7 @@ export class TicketRepository {
     return this.tickets.findOneBy({ companyId, id });
   }
 
-  /** Newest first, by the customer's last message (default) or by creation; every filter combines with the others. */
+  /** In the order the agent chose (see TicketQueryDto.sort); every filter combines with the others. */
   list(companyId: string, filter: TicketFilter): Promise<Page<Ticket>> {
     const qb = this.tickets.createQueryBuilder('ticket').where('ticket.companyId = :companyId', { companyId });
     if (filter.statuses?.length) qb.andWhere('ticket.status IN (:...statuses)', { statuses: filter.statuses });
@@ -177,6 +209,34 @@ export class TicketRepository {
         { windowMinutes: filter.replyWindowClosesWithinMinutes, standardSecs: STANDARD_WINDOW_MS / 1000, humanAgentSecs: HUMAN_AGENT_WINDOW_MS / 1000 },
       );
     }
-    return paginate(qb, filter, { column: filter.sort === 'created' ? 'createdAt' : 'activityAt', direction: 'DESC' });
+    if (filter.slaBreached !== undefined) qb.andWhere('ticket.slaBreached = :slaBreached', { slaBreached: filter.slaBreached });
+    switch (filter.sort) {
+      case 'priority':
+        return paginateByPriority(qb, filter);
+      case 'sla_due':
+        return paginate(qb.andWhere('ticket.replyDueAt IS NOT NULL'), filter, { column: 'replyDueAt', direction: 'ASC' });
+      case 'created':
+        return paginate(qb, filter, { column: 'createdAt', direction: 'DESC' });
+      case 'last_customer_message':
+        return paginate(qb, filter, { column: 'activityAt', direction: 'DESC' });
+    }
   }
+}
+
+const PRIORITY_RANK: Record<TicketPriority, string> = { low: '0', normal: '1', high: '2', urgent: '3' };
+const RANKED_PRIORITY = Object.fromEntries(Object.entries(PRIORITY_RANK).map(([priority, rank]) => [rank, priority]));
+
+/** Urgent first, then the newest customer message: a keyset on (priority, activity_at, id), all descending, on its own index. */
+async function paginateByPriority(qb: SelectQueryBuilder<Ticket>, page: PageQueryDto): Promise<Page<Ticket>> {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  if (page.cursor) {
+    const [rank, at, id] = decodeCursor(page.cursor, ['rank', 'date', 'uuid']);
+    const priority = RANKED_PRIORITY[rank];
+    if (!priority) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.InvalidCursor, 'The cursor is malformed or belongs to another listing');
+    qb.andWhere('(ticket.priority, ticket.activityAt, ticket.id) < (CAST(:cursorPriority AS ticket_priority), :cursorAt, :cursorId)', { cursorPriority: priority, cursorAt: at, cursorId: id });
+  }
+  const rows = await qb.orderBy('ticket.priority', 'DESC').addOrderBy('ticket.activityAt', 'DESC').addOrderBy('ticket.id', 'DESC').limit(limit + 1).getMany();
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return { data, nextCursor: rows.length > limit && last ? encodeCursor([PRIORITY_RANK[last.priority], last.activityAt.toISOString(), last.id]) : null };
 }

@@ -4,11 +4,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { SweepTimer } from '../jobs/sweep-timer';
 import { AssignmentRepository } from '../assignment/assignment.repository';
 import { AssignmentService } from '../assignment/assignment.service';
+import { SlaService } from '../sla/sla.service';
 import { TicketEventRepository } from './ticket-event.repository';
 
 /**
  * The ticket clocks, in every worker process: closes tickets that stayed solved for
- * AUTO_CLOSE_AFTER (SKIP LOCKED keeps processes apart), and assigns tickets still waiting, behind
+ * AUTO_CLOSE_AFTER and records SLA breaches (SKIP LOCKED keeps processes apart), and assigns tickets still waiting, behind
  * the runs that follow each change, in case a process stopped between a commit and its run.
  */
 @Injectable()
@@ -18,12 +19,22 @@ export class TicketSweeper extends SweepTimer {
     private readonly events: TicketEventRepository,
     private readonly assignments: AssignmentRepository,
     private readonly assignment: AssignmentService,
+    private readonly sla: SlaService,
   ) {
     super(config.role, config.tickets.sweepIntervalMs, new Logger(TicketSweeper.name));
   }
 
   async sweep(): Promise<number> {
-    return (await this.autoClose()) + (await this.assignWaiting());
+    return (await this.autoClose()) + (await this.recordBreaches()) + (await this.assignWaiting());
+  }
+
+  private async recordBreaches(): Promise<number> {
+    let recorded = 0;
+    for (;;) {
+      const batch = await this.sla.recordBreaches(500);
+      recorded += batch;
+      if (batch < 500) return recorded;
+    }
   }
 
   private async autoClose(): Promise<number> {

@@ -1,10 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsISO8601, IsObject, Max, Min, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsISO8601, IsObject, Max, Min, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../common/pagination/page.dto';
 import { Optional, Text } from '../common/validation/decorators';
 import { MessageDeliveryDto } from '../delivery/deliveries.dto';
+import { TicketSlaDto } from '../sla/sla.dto';
 import { type Message, MessageDirection, MessageKind } from './message.entity';
 import { ActorKind, type TicketEvent, TicketEventKind } from './ticket-event.entity';
 import { type Ticket, TicketPriority, TicketStatus } from './ticket.entity';
@@ -13,6 +14,9 @@ import { type Ticket, TicketPriority, TicketStatus } from './ticket.entity';
 export const MAX_TAGS = 20;
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_.:/-]{0,49}$/u;
 const normalizeTags = Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((tag: unknown) => (typeof tag === 'string' ? tag.trim().toLowerCase() : tag)) : value));
+
+export const TICKET_SORTS = ['last_customer_message', 'created', 'priority', 'sla_due'] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
 
 const commaList = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value));
 
@@ -71,10 +75,20 @@ export class TicketQueryDto extends PageQueryDto {
   @Max(10_080)
   replyWindowClosesWithinMinutes?: number;
 
-  @ApiPropertyOptional({ enum: ['last_customer_message', 'created'], default: 'last_customer_message', description: 'Newest first; a cursor belongs to the sort it came from' })
+  @ApiPropertyOptional({ type: Boolean, description: 'true: tickets that missed an SLA target; false: those that did not' })
   @IsOptional()
-  @IsIn(['last_customer_message', 'created'])
-  sort?: 'last_customer_message' | 'created';
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  slaBreached?: boolean;
+
+  @ApiPropertyOptional({
+    enum: TICKET_SORTS,
+    default: 'last_customer_message',
+    description: 'last_customer_message and created: newest first; priority: urgent first, then newest customer message; sla_due: tickets with a running SLA clock only, the soonest due first. A cursor belongs to the sort it came from',
+  })
+  @IsOptional()
+  @IsIn(TICKET_SORTS)
+  sort?: TicketSort;
 }
 
 const TagList = (description?: string): PropertyDecorator =>
@@ -187,6 +201,9 @@ export class TicketDto {
   @ApiProperty({ type: ReplyWindowDto, description: "How long an agent may still answer under Meta's rules" })
   replyWindow!: ReplyWindowDto;
 
+  @ApiProperty({ type: TicketSlaDto, description: "The company's SLA targets for this ticket" })
+  sla!: TicketSlaDto;
+
   @ApiProperty()
   createdAt!: Date;
 }
@@ -252,6 +269,11 @@ export const mapTicket = (t: Ticket, replyWindow: ReplyWindowDto): TicketDto => 
   previousTicketId: t.previousTicketId,
   lastCustomerMessageAt: t.lastCustomerMessageAt,
   replyWindow,
+  sla: {
+    firstReplyDueAt: t.replyTarget === 'first_reply' ? t.replyDueAt : null,
+    nextReplyDueAt: t.replyTarget === 'next_reply' ? t.replyDueAt : null,
+    breached: t.slaBreached,
+  },
   createdAt: t.createdAt,
 });
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AssignmentModule } from '../assignment/assignment.module';
 import { CannedResponsesModule } from '../canned-responses/canned-responses.module';
+import { SlaModule } from '../sla/sla.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { MessageMutation } from './message-mutation.entity';
 import { MessageMutationRepository } from './message-mutation.repository';
@@ -22,7 +23,7 @@ import { TicketsService } from './tickets.service';
 
 /** Queues, tickets and their timelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, TicketCount, Message, MessageMutation]), DeliveryModule, CannedResponsesModule, AssignmentModule],
+  imports: [TypeOrmModule.forFeature([Queue, Ticket, TicketEvent, TicketCount, Message, MessageMutation]), DeliveryModule, CannedResponsesModule, AssignmentModule, SlaModule],
   providers: [QueueRepository, TicketRepository, TicketEventRepository, TicketCountRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService, TicketSweeper],
   exports: [QueueRepository, TicketRepository, TicketEventRepository, MessageRepository, MessageMutationRepository, QueuesService, TicketsService, TicketChangesService],
 })

@@ -54,7 +54,8 @@ export class TicketsService {
       tag: query.tag,
       updatedSince: query.updatedSince === undefined ? undefined : new Date(query.updatedSince),
       replyWindowClosesWithinMinutes: query.replyWindowClosesWithinMinutes,
-      sort: query.sort === 'created' ? 'created' : 'activity',
+      slaBreached: query.slaBreached,
+      sort: query.sort ?? 'last_customer_message',
       limit: query.limit,
       cursor: query.cursor,
     });
@@ -146,8 +147,8 @@ export class TicketsService {
         sentAt: new Date(),
       });
       const parts = await this.outbox.queue(manager, recipient, { purpose, content: dto, ticketId: ticket.id, messageId: created.id }, decision);
-      // An agent's reply opens the ticket; a bot's (an API key) leaves it for an agent to pick up.
-      if (principal.kind === 'agent' && (await this.tickets.openIfNew(manager, companyId, ticket.id))) {
+      // An agent's reply opens the ticket and stops its SLA clock; a bot's (an API key) leaves both for an agent.
+      if (principal.kind === 'agent' && (await this.tickets.agentReplied(manager, companyId, ticket.id, created.sentAt))) {
         await this.events.insert(manager, [{ companyId, ticketId: ticket.id, kind: TicketEventKind.StatusChanged, ...actorOf(principal), data: { from: TicketStatus.New, to: TicketStatus.Open, reason: 'first_reply' }, at: created.sentAt }]);
       }
       return { created, parts: parts.length, channelId: recipient.channelId };

@@ -9,6 +9,7 @@ import { MessageDirection, MessageKind } from '../../tickets/message.entity';
 import { MessageMutationRepository } from '../../tickets/message-mutation.repository';
 import { MessageRepository } from '../../tickets/message.repository';
 import { UNFINISHED_STATUSES, TicketStatus } from '../../tickets/ticket.entity';
+import { SlaService } from '../../sla/sla.service';
 import { TicketEventRepository } from '../../tickets/ticket-event.repository';
 import { TicketRepository } from '../../tickets/ticket.repository';
 import { type Channel } from '../channel.entity';
@@ -51,6 +52,7 @@ export class InboundApplier {
     private readonly mutations: MessageMutationRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly events: TicketEventRepository,
+    private readonly sla: SlaService,
   ) {
     this.stopWords = new Set(config.inbound.stopWords);
   }
@@ -166,7 +168,8 @@ export class InboundApplier {
     const landed = messages.filter((m) => inserted.has(m.message.mid));
     if (landed.length === 0) return result;
     const lastAt = new Date(Math.max(...landed.map((m) => m.at.getTime())));
-    await this.touch(manager, channel.companyId, ticketId, lastAt, result);
+    const firstAt = new Date(Math.min(...landed.map((m) => m.at.getTime())));
+    await this.touch(manager, channel.companyId, ticketId, { firstAt, lastAt }, result);
     for (const waiting of await this.mutations.takeMany(manager, channel.companyId, channel.pageId, [...inserted])) {
       await this.mutate(manager, channel.companyId, channel.pageId, waiting.event, latestAt);
     }
@@ -191,14 +194,16 @@ export class InboundApplier {
     const ticketId = await this.threadFor(ctx, subject);
     const id = await this.messages.insert(ctx.manager, { ...this.where(ctx, ticketId), mid, direction: MessageDirection.Inbound, kind, text, content, sentAt: ctx.at });
     if (!id) return false;
-    await this.touch(ctx.manager, ctx.companyId, ticketId, ctx.at, ctx.result);
+    await this.touch(ctx.manager, ctx.companyId, ticketId, { firstAt: ctx.at, lastAt: ctx.at }, ctx.result);
     await this.applyParked(ctx, mid);
     return true;
   }
 
   /** A customer message moved the ticket's clock, and took it back to open if it was waiting. */
-  private async touch(manager: EntityManager, companyId: string, ticketId: string, at: Date, result: ApplyResult): Promise<void> {
-    await this.reopened(manager, companyId, ticketId, await this.tickets.touchCustomerMessage(manager, companyId, ticketId, at), at, result);
+  private async touch(manager: EntityManager, companyId: string, ticketId: string, { firstAt, lastAt }: { firstAt: Date; lastAt: Date }, result: ApplyResult): Promise<void> {
+    const { left, clock } = await this.tickets.touchCustomerMessage(manager, companyId, ticketId, firstAt, lastAt);
+    await this.reopened(manager, companyId, ticketId, left, lastAt, result);
+    if (clock) await this.sla.startClock(manager, companyId, ticketId, clock.priority, clock.target, firstAt);
   }
 
   /** `left`: the status a customer message took the ticket out of, if it did. */
