@@ -23,12 +23,14 @@ import { SearchModule } from './search/search.module';
 import { QueueMembersController } from './assignment/queue-members.controller';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SlaController } from './sla/sla.controller';
+import { LiveEventsController } from './live/live-events.controller';
+import { LiveModule } from './live/live.module';
 import { SlaModule } from './sla/sla.module';
 
 /** The public REST API, mounted under /v1. Later features add their controllers here. */
 @Module({
-  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule, AssignmentModule, SlaModule],
-  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, QueueMembersController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController, SlaController],
+  imports: [CompaniesModule, IdempotencyModule, ChannelsModule, ContactsModule, TicketsModule, DeliverySendingModule, SearchModule, CannedResponsesModule, AssignmentModule, SlaModule, LiveModule],
+  controllers: [AuthController, CompanyController, AgentsController, ApiKeysController, ChannelsController, QueuesController, QueueMembersController, ContactsController, TicketsController, DeliveriesController, SearchController, CannedResponsesController, SlaController, LiveEventsController],
   providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
 })
 export class ApiModule {}

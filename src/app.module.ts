@@ -12,6 +12,7 @@ import { CompaniesModule } from './companies/companies.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LiveModule } from './live/live.module';
 
 /**
  * One module graph for every role. Feature modules (services, repositories, job handlers)
@@ -32,6 +33,7 @@ export class AppModule {
         IdempotencyModule,
         ChannelsModule,
         DeliverySendingModule,
+        LiveModule,
         ...(api ? [ApiModule, RouterModule.register([{ path: 'v1', module: ApiModule }]), MessengerWebhookModule] : []),
       ],
     };

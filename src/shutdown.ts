@@ -1,7 +1,8 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startDraining } from './common/http/fastify-setup';
-import { type AppConfig, runsWorkers } from './config/config';
+import { type AppConfig, runsHttpApi, runsWorkers } from './config/config';
 import { JobsWorker } from './jobs/jobs.worker';
+import { LiveEventsService } from './live/live-events.service';
 
 /**
  * Stops taking work at once on both fronts (the listener closes, workers fetch no new job),
@@ -10,6 +11,8 @@ import { JobsWorker } from './jobs/jobs.worker';
  */
 export async function drainAndClose(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   startDraining(app.getHttpAdapter().getInstance());
+  // Live streams never finish on their own: the server would wait for them until the timeout.
+  if (runsHttpApi(config.role)) app.get(LiveEventsService).closeAll();
   await Promise.all([
     app.getHttpAdapter().close(),
     runsWorkers(config.role) ? app.get(JobsWorker).drain() : Promise.resolve(),

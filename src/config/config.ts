@@ -131,6 +131,13 @@ class EnvVars {
   @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
   INBOUND_RETENTION = '7d';
 
+  /** How far back GET /v1/events resumes from a Last-Event-ID; at least the 5 minutes a reconnect needs. */
+  @Matches(DURATION, { message: 'must be a duration such as 7d, 36h or 90m' })
+  LIVE_EVENTS_RETENTION = '1h';
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(10_000)
+  LIVE_EVENTS_POLL_MS = 500;
+
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   INBOUND_SWEEP_INTERVAL_MS = 5_000;
 
@@ -248,6 +255,7 @@ export interface AppConfig {
   };
   inbound: { reopenWindowMs: number; stopWords: string[]; sweepIntervalMs: number; sweepAgeMs: number; retentionMs: number };
   tickets: { autoCloseAfterMs: number; sweepIntervalMs: number };
+  live: { retentionMs: number; pollMs: number };
   shutdownTimeoutMs: number;
   logLevel: string;
   workerConcurrency: number;
@@ -344,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionMs: parseDuration(vars.INBOUND_RETENTION),
     },
     tickets: { autoCloseAfterMs: parseDuration(vars.AUTO_CLOSE_AFTER), sweepIntervalMs: vars.TICKET_SWEEP_INTERVAL_MS },
+    live: { retentionMs: parseDuration(vars.LIVE_EVENTS_RETENTION), pollMs: vars.LIVE_EVENTS_POLL_MS },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
     workerConcurrency: vars.WORKER_CONCURRENCY,

@@ -23,6 +23,7 @@ export enum JobName {
   SendAgentReplies = 'send-agent-replies',
   SendTransactional = 'send-transactional',
   SendPromotions = 'send-promotions',
+  PruneLiveEvents = 'prune-live-events',
 }
 
 export interface JobPayloads {
@@ -35,6 +36,7 @@ export interface JobPayloads {
   [JobName.SendAgentReplies]: PageLane;
   [JobName.SendTransactional]: PageLane;
   [JobName.SendPromotions]: PageLane;
+  [JobName.PruneLiveEvents]: Record<string, never>;
 }
 
 export interface PageLane {
@@ -50,6 +52,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.SendAgentReplies]: QueueName.DeliveryAgentReplies,
   [JobName.SendTransactional]: QueueName.DeliveryTransactional,
   [JobName.SendPromotions]: QueueName.DeliveryPromotions,
+  [JobName.PruneLiveEvents]: QueueName.Maintenance,
 };
 
 /** Queues whose jobs serve a whole Page: few at a time, each sending many messages in parallel. */
@@ -91,4 +94,5 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 export const RECURRING_JOBS: ReadonlyArray<{ name: JobName; everyMs: number }> = [
   { name: JobName.PruneIdempotencyKeys, everyMs: 3_600_000 },
   { name: JobName.PruneInboundEvents, everyMs: 3_600_000 },
+  { name: JobName.PruneLiveEvents, everyMs: 300_000 },
 ];

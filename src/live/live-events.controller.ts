@@ -1,0 +1,33 @@
+import { Controller, Get, Headers, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { type Principal, Scope } from '../common/auth/principal';
+import { LiveEventsService } from './live-events.service';
+import { SseSink } from './sse-sink';
+
+@ApiTags('Live updates')
+@Controller('events')
+export class LiveEventsController {
+  constructor(private readonly live: LiveEventsService) {}
+
+  @Get()
+  @Authenticated({ scope: Scope.TicketsRead })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event: nothing in between is missed while it is kept (LIVE_EVENTS_RETENTION); older, the stream starts with `event: reset`' })
+  @ApiOkResponse({
+    description:
+      "Server-Sent Events of the company's tickets as they commit, from any process: ticket.created, ticket.updated, message.added, note.added, delivery.updated; `data` holds the ids (ticketId, messageId, deliveryId) and what changed. 400 invalid_cursor for a Last-Event-ID this stream never sent",
+  })
+  async stream(@CurrentPrincipal() principal: Principal, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const sink = new SseSink(reply);
+    const stop = await this.live.open(principal.companyId, lastEventId, sink);
+    sink.start();
+    const end = () => {
+      stop();
+      sink.close();
+    };
+    if (request.raw.destroyed) end();
+    else request.raw.once('close', end);
+  }
+}

@@ -1,0 +1,47 @@
+import { type FastifyReply } from 'fastify';
+import { eventId, type LiveEvent } from './live-event';
+import { type LiveSink } from './live-events.service';
+
+/** Proxies close idle connections; a comment line every 15 s keeps the stream open through them. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * A live stream as Server-Sent Events. Nothing is written until the stream is accepted, so a
+ * refused request still gets its JSON error; after that the response belongs to the stream.
+ */
+export class SseSink implements LiveSink {
+  private started = false;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(private readonly reply: FastifyReply) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.reply.hijack();
+    this.reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    // How long a browser's EventSource waits before reconnecting with Last-Event-ID.
+    this.reply.raw.write('retry: 2000\n\n');
+    this.heartbeat = setInterval(() => this.reply.raw.write(': keepalive\n\n'), HEARTBEAT_MS);
+  }
+
+  send(events: LiveEvent[]): void {
+    this.start();
+    this.reply.raw.write(events.map((e) => `id: ${eventId(e)}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, ticketId: e.ticketId, at: e.at })}\n\n`).join(''));
+  }
+
+  reset(reason: string): void {
+    this.start();
+    this.reply.raw.write(`event: reset\ndata: ${JSON.stringify({ reason })}\n\n`);
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    if (this.started && !this.reply.raw.writableEnded) this.reply.raw.end();
+  }
+}
