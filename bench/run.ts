@@ -9,6 +9,7 @@ import { type BenchModule, log, machineInfo, printReport, runCleanup, watchOther
 const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   ingest: async () => (await import('./ingest.bench')).ingest,
   delivery: async () => (await import('./delivery.bench')).delivery,
+  workspace: async () => (await import('./workspace.bench')).workspace,
 };
 
 async function main(): Promise<number> {
