@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   ingest: async () => (await import('./ingest.bench')).ingest,
   delivery: async () => (await import('./delivery.bench')).delivery,
   workspace: async () => (await import('./workspace.bench')).workspace,
+  live: async () => (await import('./live.bench')).live,
 };
 
 async function main(): Promise<number> {

@@ -166,8 +166,8 @@ export const workspace: BenchModule = {
 
 /**
  * Tickets `from`..`to` of the company, each with its contact and 10 messages (ticket #1 with
- * LONG_TIMELINE): about 70 % closed, the rest spread over the other statuses, priorities and a
- * handful of agents, a minute apart. Triggers are off while seeding (the counts are rebuilt in
+ * LONG_TIMELINE): about 60 % closed, the rest spread over the other statuses and priorities,
+ * a minute apart, none assigned. Triggers are off while seeding (the counts are rebuilt in
  * one statement, the live feed has no reader), and secondary indexes are rebuilt afterwards.
  */
 async function seed(pg: Client, s: Seeded, from: number, to: number): Promise<number> {

@@ -97,10 +97,24 @@ describe('live updates: GET /v1/events as Server-Sent Events', () => {
     assert.ok(upTo(resumed.events).length >= 4, 'the missed changes came');
   });
 
+  it('a quiet stream resumes from where it began: the id it opens with is a place to come back to', async () => {
+    const quiet = await stream(b.token);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(quiet.events, []);
+    assert.match(quiet.lastEventId(), /^\d+-\d+$/);
+    await quiet.close();
+    const { ticketId } = await customerWrites(h, driverFor(h), b.page, 'Pendant que personne ne regardait');
+    const back = await stream(b.token, quiet.lastEventId());
+    await back.until((e) => e.event === 'ticket.created' && e.data.ticketId === ticketId, 'the ticket made while away');
+    assert.ok(!back.events.some((e) => e.event === 'reset'));
+  });
+
   it('refuses what it cannot resume from: a malformed id is a 400, a forgotten one restarts with a reset event', async () => {
-    const bad = await fetch(`${h.http.baseUrl}/v1/events`, { headers: { authorization: `Bearer ${a.token}`, 'last-event-id': 'yesterday' } });
-    assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { code: string }).code, 'invalid_cursor');
+    for (const id of ['yesterday', '99999999999999999999-1', '1-9999999999999999999']) {
+      const bad = await fetch(`${h.http.baseUrl}/v1/events`, { headers: { authorization: `Bearer ${a.token}`, 'last-event-id': id } });
+      assert.equal(bad.status, 400, id);
+      assert.equal(((await bad.json()) as { code: string }).code, 'invalid_cursor');
+    }
     const forgotten = await stream(a.token, '1-1');
     await forgotten.until((e) => e.event === 'reset', 'the reset');
     assert.deepEqual(forgotten.events[0].data, { reason: 'history_expired' });

@@ -102,12 +102,13 @@ describe('SLA: reply targets in business hours, clocks on tickets, breaches as e
     assert.equal((await breaches(ticketId)).length, 0);
   });
 
-  it('refuses a policy that cannot be read: two targets for a priority, hours that close before they open, business hours without hours', async () => {
+  it('refuses a policy that cannot be read: two targets for a priority, hours that close before they open or overlap, business hours without hours', async () => {
     for (const body of [
       { targets: [{ priority: 'low', firstReplyMinutes: 60, nextReplyMinutes: null, businessHours: false }, { priority: 'low', firstReplyMinutes: 30, nextReplyMinutes: null, businessHours: false }], hours: [], holidays: [] },
       { targets: [], hours: [{ day: 1, open: '18:00', close: '09:00' }], holidays: [] },
       { targets: [{ priority: 'high', firstReplyMinutes: 60, nextReplyMinutes: 60, businessHours: true }], hours: [], holidays: [] },
       { targets: [], hours: [{ day: 8, open: '09:00', close: '18:00' }], holidays: ['2026-02-30'] },
+      { targets: [], hours: [{ day: 2, open: '09:00', close: '13:00' }, { day: 2, open: '12:00', close: '18:00' }], holidays: [] },
     ]) {
       const res = await h.http.put('/v1/sla-policy', { token: admin, body });
       assert.equal(res.status, 400, res.text);

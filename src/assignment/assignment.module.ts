@@ -10,6 +10,6 @@ import { QueueMembersService } from './queue-members.service';
 @Module({
   imports: [TypeOrmModule.forFeature([QueueMember])],
   providers: [AssignmentRepository, AssignmentService, QueueMembersRepository, QueueMembersService],
-  exports: [AssignmentRepository, AssignmentService, QueueMembersService],
+  exports: [AssignmentService, QueueMembersService],
 })
 export class AssignmentModule {}

@@ -37,10 +37,19 @@ export class AssignmentRepository {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('assign:' || $1, 0))`, [companyId]);
   }
 
-  /** Unassigned new or open tickets of auto-assigned queues, oldest first. */
+  /**
+   * Unassigned new or open tickets of auto-assigned queues, oldest first, in queues where some
+   * online member has room: a queue whose agents are all away or full must not hold back the
+   * tickets of the others behind its own.
+   */
   waiting(manager: EntityManager, companyId: string, limit: number): Promise<WaitingTicket[]> {
     return manager.query(
-      `SELECT t.id, t.queue_id AS "queueId" FROM tickets t JOIN queues q ON q.id = t.queue_id AND q.auto_assign
+      `WITH open_queues AS (
+         SELECT DISTINCT m.queue_id FROM queue_members m JOIN agents a ON a.id = m.agent_id
+         WHERE m.company_id = $1 AND a.availability = 'online' AND a.deactivated_at IS NULL
+           AND a.capacity > (SELECT count(*) FROM tickets w WHERE w.company_id = $1 AND w.assignee_id = a.id AND w.status IN ('new', 'open'))
+       )
+       SELECT t.id, t.queue_id AS "queueId" FROM tickets t JOIN queues q ON q.id = t.queue_id AND q.auto_assign JOIN open_queues o ON o.queue_id = t.queue_id
        WHERE t.company_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
        ORDER BY t.created_at, t.id LIMIT $2`,
       [companyId, limit],

@@ -38,6 +38,11 @@ export class AssignmentService {
     }
   }
 
+  /** The sweep's backstop: every company with a ticket waiting, each on its own, so one failing does not stop the others. */
+  async assignWaiting(): Promise<void> {
+    for (const companyId of await this.assignments.companiesWaiting()) await this.assignAfter(companyId);
+  }
+
   /**
    * After a change that has committed: its request must not fail because assignment did. What is
    * left waiting is picked up by the next run or by the sweep.

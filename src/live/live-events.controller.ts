@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { type FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { type Principal, Scope } from '../common/auth/principal';
 import { LiveEventsService } from './live-events.service';
@@ -19,15 +19,15 @@ export class LiveEventsController {
     description:
       "Server-Sent Events of the company's tickets as they commit, from any process: ticket.created, ticket.updated, message.added, note.added, delivery.updated; `data` holds the ids (ticketId, messageId, deliveryId) and what changed. 400 invalid_cursor for a Last-Event-ID this stream never sent",
   })
-  async stream(@CurrentPrincipal() principal: Principal, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async stream(@CurrentPrincipal() principal: Principal, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const sink = new SseSink(reply);
     const stop = await this.live.open(principal.companyId, lastEventId, sink);
-    sink.start();
     const end = () => {
       stop();
       sink.close();
     };
-    if (request.raw.destroyed) end();
-    else request.raw.once('close', end);
+    // The response's close: the client went away, the stream was cut off, or the server shuts down.
+    if (reply.raw.destroyed || reply.raw.writableEnded) end();
+    else reply.raw.once('close', end);
   }
 }

@@ -4,7 +4,7 @@ import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { type AppConfig, runsHttpApi } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { after, type LiveCursor, type LiveEvent, parseEventId } from './live-event';
+import { after, eventId, type LiveCursor, type LiveEvent, parseEventId } from './live-event';
 import { LiveEventsRepository } from './live-events.repository';
 
 /** Read per round: a stream far behind catches up in rounds, without one huge read. */
@@ -12,6 +12,8 @@ const ROUND = 500;
 
 /** Where a stream's events go; `close` ends the HTTP response. */
 export interface LiveSink {
+  /** Accepts the stream, telling the client where it starts (its Last-Event-ID until the first event). */
+  start(lastEventId: string): void;
   send(events: LiveEvent[]): void;
   reset(reason: string): void;
   close(): void;
@@ -34,11 +36,12 @@ interface Stream {
 export class LiveEventsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LiveEventsService.name);
   private readonly streams = new Map<string, Set<Stream>>();
-  private readonly reading = new Map<string, Promise<void>>();
+  private readonly reading = new Set<string>();
   private readonly readAgain = new Set<string>();
   private listener?: Client;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private closing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,16 +59,18 @@ export class LiveEventsService implements OnApplicationBootstrap, OnModuleDestro
   /** Opens a stream from `lastEventId` (a reconnecting client) or from now. */
   async open(companyId: string, lastEventId: string | undefined, sink: LiveSink): Promise<() => void> {
     let cursor: LiveCursor | null = null;
+    let expired = false;
     if (lastEventId !== undefined && lastEventId !== '') {
       cursor = parseEventId(lastEventId);
       if (!cursor) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.InvalidCursor, 'Last-Event-ID is not an id this stream sent');
-      if (!(await this.events.kept(companyId, cursor))) {
-        // Older than LIVE_EVENTS_RETENTION (or another company's): say so, rather than skip silently.
-        sink.reset('history_expired');
-        cursor = null;
-      }
+      // Older than LIVE_EVENTS_RETENTION (or another company's): say so, rather than skip silently.
+      expired = !(await this.events.kept(companyId, cursor));
     }
-    const stream: Stream = { companyId, cursor: cursor ?? (await this.events.horizon()), sink };
+    if (!cursor || expired) cursor = await this.events.start(companyId);
+    if (this.closing) throw new AppException(HttpStatus.SERVICE_UNAVAILABLE, ErrorCode.ServiceUnavailable, 'Shutting down; reconnect with Last-Event-ID');
+    sink.start(eventId(cursor));
+    if (expired) sink.reset('history_expired');
+    const stream: Stream = { companyId, cursor, sink };
     let streams = this.streams.get(companyId);
     if (!streams) this.streams.set(companyId, (streams = new Set()));
     streams.add(stream);
@@ -75,6 +80,7 @@ export class LiveEventsService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Ends every stream: at shutdown, before the HTTP server waits for its connections. */
   closeAll(): void {
+    this.closing = true;
     for (const streams of this.streams.values()) for (const stream of streams) stream.sink.close();
     this.streams.clear();
   }
@@ -98,13 +104,13 @@ export class LiveEventsService implements OnApplicationBootstrap, OnModuleDestro
       this.readAgain.add(companyId);
       return;
     }
-    const run = this.readRounds(companyId)
+    this.reading.add(companyId);
+    void this.readRounds(companyId)
       .catch((error: unknown) => this.logger.warn({ err: error, companyId }, 'Reading live events failed; the next poll retries'))
       .finally(() => {
         this.reading.delete(companyId);
         if (this.readAgain.delete(companyId)) this.read(companyId);
       });
-    this.reading.set(companyId, run);
   }
 
   private async readRounds(companyId: string): Promise<void> {

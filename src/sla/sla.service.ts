@@ -11,7 +11,7 @@ import { SlaRepository } from './sla.repository';
  * nobody answering (first reply until an agent's first public reply, next reply after that),
  * stops at an agent's public reply or when the ticket stops waiting on the company (pending,
  * on hold, solved, closed), and is recomputed when the priority changes. A policy change applies
- * to clocks started after it, as in Zendesk.
+ * to clocks started (or recomputed by a priority change) after it, as in Zendesk.
  */
 @Injectable()
 export class SlaService {
@@ -27,6 +27,9 @@ export class SlaService {
     if (new Set(priorities).size !== priorities.length) throw AppException.badRequest('One target per priority', { priorities });
     const backwards = dto.hours.filter((h) => h.close <= h.open);
     if (backwards.length > 0) throw AppException.badRequest('Each opening closes after it opens, the same day', { hours: backwards });
+    const overlapping = dto.hours.filter((h, i) => dto.hours.some((o, j) => j !== i && o.day === h.day && o.open < h.close && h.open < o.close));
+    // Counted twice, an overlap would make targets come due early.
+    if (overlapping.length > 0) throw AppException.badRequest('Openings of the same day must not overlap', { hours: overlapping });
     if (dto.hours.length === 0 && dto.targets.some((t) => t.businessHours)) throw AppException.badRequest('Targets counted in business hours need business hours');
     await this.sla.save(companyId, {
       targets: dto.targets.map(({ priority, firstReplyMinutes, nextReplyMinutes, businessHours }) => ({ priority, firstReplyMinutes, nextReplyMinutes, businessHours })),
@@ -43,7 +46,13 @@ export class SlaService {
     const minutes = target === 'first_reply' ? rule?.firstReplyMinutes : rule?.nextReplyMinutes;
     if (!policy || !rule || !minutes) return null;
     if (!rule.businessHours) return new Date(since.getTime() + minutes * 60_000);
-    return addBusinessMinutes(since, minutes, { timeZone, hours: policy.hours, holidays: policy.holidays });
+    try {
+      return addBusinessMinutes(since, minutes, { timeZone, hours: policy.hours, holidays: policy.holidays });
+    } catch (error) {
+      // A target beyond ten years of these hours runs no clock, rather than refusing the customer's message.
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
   }
 
   /** Starts or moves the ticket's reply clock for a customer waiting since `since`. */

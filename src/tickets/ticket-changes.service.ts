@@ -47,14 +47,19 @@ export class TicketChangesService {
    */
   async bulkUpdate(principal: Principal, dto: BulkUpdateDto): Promise<BulkResultsDto> {
     const results: BulkResultDto[] = [];
+    let mayFree = false;
     for (const id of dto.ids) {
       try {
-        results.push({ id, status: HttpStatus.OK, ticket: await this.update(principal, id, dto.changes), error: null });
+        const applied = await this.apply(principal, id, dto.changes);
+        mayFree ||= applied.mayFree;
+        results.push({ id, status: HttpStatus.OK, ticket: await this.presenter.present(principal.companyId, applied.ticket), error: null });
       } catch (error) {
         if (!(error instanceof AppException)) throw error;
         results.push({ id, status: error.getStatus(), ticket: null, error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
       }
     }
+    // Once for the whole batch: a hundred solved tickets free places in one assignment run.
+    if (mayFree) await this.assignment.assignAfter(principal.companyId);
     return { results };
   }
 

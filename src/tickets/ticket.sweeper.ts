@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { SweepTimer } from '../jobs/sweep-timer';
-import { AssignmentRepository } from '../assignment/assignment.repository';
 import { AssignmentService } from '../assignment/assignment.service';
 import { SlaService } from '../sla/sla.service';
 import { TicketEventRepository } from './ticket-event.repository';
@@ -17,39 +16,23 @@ export class TicketSweeper extends SweepTimer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: TicketEventRepository,
-    private readonly assignments: AssignmentRepository,
     private readonly assignment: AssignmentService,
     private readonly sla: SlaService,
   ) {
     super(config.role, config.tickets.sweepIntervalMs, new Logger(TicketSweeper.name));
   }
 
-  async sweep(): Promise<number> {
-    return (await this.autoClose()) + (await this.recordBreaches()) + (await this.assignWaiting());
-  }
-
-  private async recordBreaches(): Promise<number> {
-    let recorded = 0;
-    for (;;) {
-      const batch = await this.sla.recordBreaches(500);
-      recorded += batch;
-      if (batch < 500) return recorded;
-    }
-  }
-
-  private async autoClose(): Promise<number> {
+  async sweep(): Promise<void> {
     const solvedBefore = new Date(Date.now() - this.config.tickets.autoCloseAfterMs);
-    let closed = 0;
-    for (;;) {
-      const batch = await this.events.autoClose(solvedBefore, 500);
-      closed += batch.length;
-      if (batch.length < 500) return closed;
-    }
+    await inBatches(async () => (await this.events.autoClose(solvedBefore, BATCH)).length);
+    await inBatches(() => this.sla.recordBreaches(BATCH));
+    await this.assignment.assignWaiting();
   }
+}
 
-  private async assignWaiting(): Promise<number> {
-    let assigned = 0;
-    for (const companyId of await this.assignments.companiesWaiting()) assigned += await this.assignment.assign(companyId);
-    return assigned;
-  }
+const BATCH = 500;
+
+/** Runs `batch` until it handles less than a full batch. */
+async function inBatches(batch: () => Promise<number>): Promise<void> {
+  while ((await batch()) === BATCH);
 }

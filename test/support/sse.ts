@@ -4,11 +4,15 @@ export interface SseEvent {
   id: string;
   event: string;
   data: any;
+  /** Date.now() when the event was read off the stream. */
+  receivedAt: number;
 }
 
 export interface SseStream {
   status: number;
   events: SseEvent[];
+  /** What an EventSource would send as Last-Event-ID on reconnecting: the last id field read, with or without data. */
+  lastEventId(): string;
   /** Waits until an event matches, however long the stream takes (no timing is asserted). */
   until(match: (event: SseEvent) => boolean, what: string): Promise<SseEvent>;
   close(): Promise<void>;
@@ -21,6 +25,7 @@ export async function openStream(baseUrl: string, token: string, lastEventId?: s
   if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
   const res = await fetch(`${baseUrl}/v1/events`, { headers, signal: controller.signal });
   const events: SseEvent[] = [];
+  let lastId = '';
   let reading: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
     const reader = res.body.getReader();
@@ -42,7 +47,8 @@ export async function openStream(baseUrl: string, token: string, lastEventId?: s
               const colon = line.indexOf(':');
               if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
             }
-            if (fields.data !== undefined) events.push({ id: fields.id ?? '', event: fields.event ?? 'message', data: JSON.parse(fields.data) });
+            if (fields.id !== undefined) lastId = fields.id;
+            if (fields.data !== undefined) events.push({ id: fields.id ?? '', event: fields.event ?? 'message', data: JSON.parse(fields.data), receivedAt: Date.now() });
           }
         }
       } catch {
@@ -53,6 +59,7 @@ export async function openStream(baseUrl: string, token: string, lastEventId?: s
   return {
     status: res.status,
     events,
+    lastEventId: () => lastId,
     async until(match, what) {
       await waitFor(() => Promise.resolve(events.some(match)), what, 1200);
       return events.find(match)!;
