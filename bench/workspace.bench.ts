@@ -53,7 +53,8 @@ export const workspace: BenchModule = {
     await sim.start();
     onCleanup('stop the simulator', () => sim.stop());
     const app = await bootApp(benchEnv(db.url, benchRedisPrefix('workspace'), { ROLE: 'api', MESSENGER_GRAPH_URL: sim.url }));
-    const pg = new Client({ connectionString: db.url });
+    // The service's own session settings (data-source.ts), so the raw SQL is planned as the API's is.
+    const pg = new Client({ connectionString: db.url, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
     await pg.connect();
     onCleanup('close the SQL client', () => pg.end());
 
@@ -103,8 +104,10 @@ export const workspace: BenchModule = {
     const rawById = await measureSql(pg, 'SELECT * FROM tickets WHERE company_id = $1 AND id = $2', [companyId, probe]);
     const rawSearch = await measureSql(
       pg,
-      `SELECT * FROM messages WHERE company_id = $1 AND to_tsvector('simple', coalesce(text, '')) @@ to_tsquery('simple', $2) ORDER BY sent_at DESC, id DESC LIMIT ${PAGE + 1}`,
-      [companyId, `${code}:*`],
+      `WITH m AS MATERIALIZED (SELECT id, sent_at AS at, 1 AS rank FROM messages WHERE company_id = $1 AND to_tsvector('simple', coalesce(text, '')) @@ to_tsquery('simple', $2) ORDER BY sent_at DESC, id DESC LIMIT ${PAGE + 1}),
+       c AS MATERIALIZED (SELECT id, created_at AS at, 0 AS rank FROM contacts WHERE company_id = $1 AND name ILIKE $3 ORDER BY created_at DESC, id DESC LIMIT ${PAGE + 1})
+       SELECT * FROM (SELECT * FROM m UNION ALL SELECT * FROM c) hits ORDER BY at DESC, rank DESC, id DESC LIMIT ${PAGE + 1}`,
+      [companyId, `${code}:*`, `%${code}%`],
     );
     const rawTimeline = (ticketId: string, after: [Date, string] | null) =>
       measureSql(

@@ -36,14 +36,19 @@ export class SearchRepository {
     const keyset = (time: string, rank: number) => (before ? `AND (${time}, ${rank}, id) < ($4::timestamptz, $5::int, $6::uuid)` : '');
     const tsquery = words.map((word) => `${word}:*`).join(' & ');
     const like = `%${words.join(' ').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // Each side planned on its own (MATERIALIZED): under one UNION the outer LIMIT made the planner
+    // walk contacts newest first, filtering names, for a word no name holds (0.5 s at 1M contacts).
     const rows: HitRow[] = await this.dataSource.query(
-      `(SELECT 'message' AS type, id, sent_at AS at, 1 AS rank, ticket_id, contact_id, direction::text, text, NULL AS name, NULL::uuid AS channel_id
-        FROM messages WHERE company_id = $1 AND to_tsvector('simple', coalesce(text, '')) @@ to_tsquery('simple', $2) ${keyset('sent_at', 1)}
-        ORDER BY sent_at DESC, id DESC LIMIT ${limit + 1})
-       UNION ALL
-       (SELECT 'contact' AS type, id, created_at AS at, 0 AS rank, NULL::uuid, NULL::uuid, NULL, NULL, name, channel_id
-        FROM contacts WHERE company_id = $1 AND name ILIKE $3 ${keyset('created_at', 0)}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1})
+      `WITH message_hits AS MATERIALIZED (
+         SELECT 'message' AS type, id, sent_at AS at, 1 AS rank, ticket_id, contact_id, direction::text, text, NULL AS name, NULL::uuid AS channel_id
+         FROM messages WHERE company_id = $1 AND to_tsvector('simple', coalesce(text, '')) @@ to_tsquery('simple', $2) ${keyset('sent_at', 1)}
+         ORDER BY sent_at DESC, id DESC LIMIT ${limit + 1}
+       ), contact_hits AS MATERIALIZED (
+         SELECT 'contact' AS type, id, created_at AS at, 0 AS rank, NULL::uuid AS ticket_id, NULL::uuid AS contact_id, NULL AS direction, NULL AS text, name, channel_id
+         FROM contacts WHERE company_id = $1 AND name ILIKE $3 ${keyset('created_at', 0)}
+         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}
+       )
+       SELECT * FROM (SELECT * FROM message_hits UNION ALL SELECT * FROM contact_hits) hits
        ORDER BY at DESC, rank DESC, id DESC LIMIT ${limit + 1}`,
       before ? [companyId, tsquery, like, before[0], Number(before[1]), before[2]] : [companyId, tsquery, like],
     );
