@@ -29,6 +29,7 @@ import {
   round,
   sleep,
   waitUntil,
+  envInt,
 } from './support';
 
 /**
@@ -43,14 +44,9 @@ import {
  *     then while a 100,000-message promotion broadcast streams on the same Page at 300/s.
  */
 
-const int = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
 /** Pages the throughput runs spread their deliveries over, one contact per delivery. */
-const PAGES = int('BENCH_DELIVERY_PAGES', 20);
-const THROUGHPUT_DELIVERIES = int('BENCH_DELIVERY_THROUGHPUT', 10_000);
+const PAGES = envInt('BENCH_DELIVERY_PAGES', 20);
+const THROUGHPUT_DELIVERIES = envInt('BENCH_DELIVERY_THROUGHPUT', 10_000);
 /** Unmeasured deliveries before each throughput run: JIT, pools, connections to the simulator. */
 const WARMUP_DELIVERIES = 1_000;
 const LATENCY_MS = { min: 50, max: 150 };
@@ -61,19 +57,19 @@ const UNLIMITED_RATE = 1_000_000;
 /** Meta's Send API limit per Page, and the engine's page rate under test. */
 const PAGE_LIMIT = 300;
 /** About 64 s at the paced rate (300 per 1.015 s). */
-const RATE_DELIVERIES = int('BENCH_DELIVERY_RATE_DELIVERIES', 19_000);
+const RATE_DELIVERIES = envInt('BENCH_DELIVERY_RATE_DELIVERIES', 19_000);
 const RATE_SETTLE_MS = 1_000;
 /** On a machine too slow to keep the pace, the run stops this long after its first send (the goal then fails). */
 const RATE_MAX_MS = 75_000;
-const REPLIES = int('BENCH_DELIVERY_REPLIES', 200);
+const REPLIES = envInt('BENCH_DELIVERY_REPLIES', 200);
 const REPLY_SPACING_MS = 100;
 const WARMUP_REPLIES = 20;
 /** Conversations the replies go to, round-robin (a contact's messages go out one after another). */
 const TICKETS = 20;
-const BROADCAST = int('BENCH_DELIVERY_BROADCAST', 100_000);
+const BROADCAST = envInt('BENCH_DELIVERY_BROADCAST', 100_000);
 /** Replies start once the broadcast has been sending for this long. */
 const BROADCAST_SETTLE_MS = 2_000;
-const BULLMQ_JOBS = int('BENCH_DELIVERY_BULLMQ_JOBS', 10_000);
+const BULLMQ_JOBS = envInt('BENCH_DELIVERY_BULLMQ_JOBS', 10_000);
 /** The service's default DELIVERY_PAGE_CONCURRENCY and DELIVERY_LANE_CONCURRENCY, which this bench does not change. */
 const PAGE_CONCURRENCY = 50;
 const LANE_CONCURRENCY = 8;

@@ -22,6 +22,7 @@ import {
   ratio,
   round,
   sleep,
+  envInt,
 } from './support';
 
 /**
@@ -34,18 +35,13 @@ import {
  *  5. duplicates: bodies POSTed three times each, at once; exactly one message each must result.
  */
 
-const int = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
 /** Distinct events of the max-rate ack run (and rows of the raw INSERT baseline). */
-const EVENTS = int('BENCH_INGEST_EVENTS', 20_000);
+const EVENTS = envInt('BENCH_INGEST_EVENTS', 20_000);
 /** Customers (PSIDs) the events are spread over, round-robin, so processing can run in parallel. */
-const CONVERSATIONS = int('BENCH_INGEST_CONVERSATIONS', 500);
+const CONVERSATIONS = envInt('BENCH_INGEST_CONVERSATIONS', 500);
 const RATE = 1_000;
-const RATE_EVENTS = int('BENCH_INGEST_RATE_EVENTS', 10_000);
-const DUPLICATE_BODIES = int('BENCH_INGEST_DUPLICATE_BODIES', 2_000);
+const RATE_EVENTS = envInt('BENCH_INGEST_RATE_EVENTS', 10_000);
+const DUPLICATE_BODIES = envInt('BENCH_INGEST_DUPLICATE_BODIES', 2_000);
 /** Jobs at once per queue in the app under test (the default is 5), and the raw baseline's clients. */
 const CONCURRENCY = 16;
 /** Enough connections for every concurrent job plus the webhook inserts (the default is 10). */

@@ -2,7 +2,7 @@ import { GraphSimulator } from '../src/simulator/graph-simulator';
 import { newPageId, pageToken } from '../test/support/meta-ids';
 import { spawnService, waitReady } from '../test/support/process';
 import { openStream } from '../test/support/sse';
-import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp, codeVersion, createBenchDatabase, log, onCleanup, percentiles, postJson, ratio, round, sleep } from './support';
+import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp, codeVersion, createBenchDatabase, log, onCleanup, percentiles, postJson, ratio, round, sleep, envInt } from './support';
 
 /**
  * `npm run bench -- live`: how soon an agent's stream shows a change made in another process.
@@ -12,13 +12,8 @@ import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp
  * baseline is the PATCH's own round trip, measured in the same run.
  */
 
-const int = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
-const CHANGES = int('BENCH_LIVE_CHANGES', 600);
-const RATE = int('BENCH_LIVE_RATE', 20);
+const CHANGES = envInt('BENCH_LIVE_CHANGES', 600);
+const RATE = envInt('BENCH_LIVE_RATE', 20);
 // The seeded ticket is 'normal': every change differs from the one before, so each one makes an event.
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 

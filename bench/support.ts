@@ -41,6 +41,12 @@ export interface BenchModule {
   run(): Promise<Omit<BenchReport, 'machine'>>;
 }
 
+/** A positive whole number from the environment (a benchmark's size knob), or the default. */
+export function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 export function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }

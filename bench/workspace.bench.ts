@@ -4,7 +4,7 @@ import { encodeCursor } from '../src/common/pagination/cursor';
 import { GraphSimulator } from '../src/simulator/graph-simulator';
 import { newPageId, pageToken } from '../test/support/meta-ids';
 import { type LoadResult, runLoad } from './load';
-import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp, codeVersion, createBenchDatabase, log, onCleanup, percentiles, postJson, ratio, round } from './support';
+import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp, codeVersion, createBenchDatabase, log, onCleanup, percentiles, postJson, ratio, round, envInt } from './support';
 
 /**
  * `npm run bench -- workspace`: the agent's reads at a million tickets.
@@ -16,19 +16,14 @@ import { type BenchModule, type BenchReport, benchEnv, benchRedisPrefix, bootApp
  * fixed rate, and set beside the raw SQL of the same page, run with `pg` in the same run.
  */
 
-const int = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
-const TICKETS = int('BENCH_WORKSPACE_TICKETS', 1_000_000);
-const FIRST_TICKETS = int('BENCH_WORKSPACE_FIRST_TICKETS', 100_000);
+const TICKETS = envInt('BENCH_WORKSPACE_TICKETS', 1_000_000);
+const FIRST_TICKETS = envInt('BENCH_WORKSPACE_FIRST_TICKETS', 100_000);
 const MESSAGES_PER_TICKET = 10;
-const LONG_TIMELINE = int('BENCH_WORKSPACE_LONG_TIMELINE', 30_000);
+const LONG_TIMELINE = envInt('BENCH_WORKSPACE_LONG_TIMELINE', 30_000);
 /** Requests per second of each open-loop run, and how long it lasts. */
-const RATE = int('BENCH_WORKSPACE_RATE', 50);
-const SECONDS = int('BENCH_WORKSPACE_SECONDS', 20);
-const RAW_RUNS = int('BENCH_WORKSPACE_RAW_RUNS', 2_000);
+const RATE = envInt('BENCH_WORKSPACE_RATE', 50);
+const SECONDS = envInt('BENCH_WORKSPACE_SECONDS', 20);
+const RAW_RUNS = envInt('BENCH_WORKSPACE_RAW_RUNS', 2_000);
 const PAGE = 25;
 const DEEP_PAGE = 200;
 /** Each reference code appears in 100 messages: a search with a realistic handful of hits. */
