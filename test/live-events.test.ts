@@ -97,6 +97,20 @@ describe('live updates: GET /v1/events as Server-Sent Events', () => {
     assert.ok(upTo(resumed.events).length >= 4, 'the missed changes came');
   });
 
+  it("a merge tells both tickets' watchers: the merged one closes, the other gains its timeline", async () => {
+    const first = await customerWrites(h, driverFor(h), a.page, 'Première question');
+    assert.equal((await elsewhere.patch(`/v1/tickets/${first.ticketId}`, { token: a.token, body: { status: 'solved' } })).status, 200);
+    await h.db.query(`UPDATE tickets SET solved_at = now() - interval '30 days' WHERE id = $1`, [first.ticketId]);
+    const second = await customerWrites(h, driverFor(h), a.page, 'Autre question', first.psid);
+    assert.notEqual(second.ticketId, first.ticketId);
+    const watch = await stream(a.token);
+    assert.equal((await elsewhere.post(`/v1/tickets/${first.ticketId}/merge`, { token: a.token, body: { intoTicketId: second.ticketId } })).status, 200);
+    const into = await watch.until((e) => e.event === 'ticket.merged' && e.data.ticketId === second.ticketId, 'the target told');
+    assert.equal(into.data.from, first.ticketId);
+    await watch.until((e) => e.event === 'ticket.merged' && e.data.ticketId === first.ticketId && e.data.into === second.ticketId, 'the merged ticket told');
+    await watch.until((e) => e.event === 'ticket.updated' && e.data.ticketId === first.ticketId && e.data.status === 'closed', 'the merged ticket closed');
+  });
+
   it('a quiet stream resumes from where it began: the id it opens with is a place to come back to', async () => {
     const quiet = await stream(b.token);
     await new Promise((resolve) => setTimeout(resolve, 300));

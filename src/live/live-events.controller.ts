@@ -17,7 +17,7 @@ export class LiveEventsController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event: nothing in between is missed while it is kept (LIVE_EVENTS_RETENTION); older, the stream starts with `event: reset`' })
   @ApiOkResponse({
     description:
-      "Server-Sent Events of the company's tickets as they commit, from any process: ticket.created, ticket.updated, message.added, note.added, delivery.updated; `data` holds the ids (ticketId, messageId, deliveryId) and what changed. 400 invalid_cursor for a Last-Event-ID this stream never sent",
+      "Server-Sent Events of the company's tickets as they commit, from any process: ticket.created, ticket.updated, ticket.merged, message.added, note.added, delivery.updated; `data` holds the ids (ticketId, messageId, deliveryId) and what changed. 400 invalid_cursor for a Last-Event-ID this stream never sent",
   })
   async stream(@CurrentPrincipal() principal: Principal, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const sink = new SseSink(reply);
