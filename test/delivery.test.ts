@@ -390,7 +390,8 @@ describe('delivery', () => {
          '{"attachment":{"type":"video","payload":{"url":"https://shop.example/unboxing.mp4","is_reusable":true}}}', true, '{"mode":"UPDATE"}' FROM c`,
       [company.companyId, page.channelId, page.pageId.slice(-4), page.pageId],
     );
-    await waitFor(async () => (await h.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE channel_id = $1 AND state = 'sent'`, [page.channelId])).rows[0].n === 30, 'all 30 videos sent');
+    // 3 s at 10/s; the patience is for a machine busy with the suite's other files, not a timing claim.
+    await waitFor(async () => (await h.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE channel_id = $1 AND state = 'sent'`, [page.channelId])).rows[0].n === 30, 'all 30 videos sent', 1200);
     const worst = busiestSecond(sends(page.pageId).map((call) => call.at));
     assert.ok(worst <= 10, `at most 10 videos in any second, saw ${worst}`);
     assert.equal(sends(page.pageId).filter((call) => call.status !== 200).length, 0, 'Meta never refused one');
