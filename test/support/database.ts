@@ -32,8 +32,17 @@ export async function listDatabases(prefix: string): Promise<string[]> {
   return admin(async (c) => (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`])).rows.map((r) => r.datname));
 }
 
+/**
+ * The test's own connections to its database. Dropping the database WITH (FORCE) at teardown
+ * ends any of them still idle, and a pool without an 'error' listener turns that into an
+ * uncaught exception blamed on whichever test first opened the connection.
+ */
 export function pool(url: string): Pool {
-  return new Pool({ connectionString: url, max: 4 });
+  const db = new Pool({ connectionString: url, max: 4 });
+  db.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') console.error('test database pool:', error);
+  });
+  return db;
 }
 
 /** Every row of every tenant-owned table for one company, ordered: a whole-company snapshot. */
