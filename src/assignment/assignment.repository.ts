@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returnedRows } from '../database/sql';
+import { WORKLOAD_STATUSES } from '../tickets/ticket.entity';
+
+/**
+ * The statuses that count against capacity (WORKLOAD_STATUSES), written into the SQL as literals:
+ * a bound parameter would keep PostgreSQL from matching the partial indexes built on them.
+ */
+const inWorkload = (alias: string): string => `${alias}.status IN (${WORKLOAD_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 export interface WaitingTicket {
   id: string;
@@ -47,10 +54,10 @@ export class AssignmentRepository {
       `WITH open_queues AS (
          SELECT DISTINCT m.queue_id FROM queue_members m JOIN agents a ON a.id = m.agent_id
          WHERE m.company_id = $1 AND a.availability = 'online' AND a.deactivated_at IS NULL
-           AND a.capacity > (SELECT count(*) FROM tickets w WHERE w.company_id = $1 AND w.assignee_id = a.id AND w.status IN ('new', 'open'))
+           AND a.capacity > (SELECT count(*) FROM tickets w WHERE w.company_id = $1 AND w.assignee_id = a.id AND ${inWorkload('w')})
        )
        SELECT t.id, t.queue_id AS "queueId" FROM tickets t JOIN queues q ON q.id = t.queue_id AND q.auto_assign JOIN open_queues o ON o.queue_id = t.queue_id
-       WHERE t.company_id = $1 AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+       WHERE t.company_id = $1 AND t.assignee_id IS NULL AND ${inWorkload('t')}
        ORDER BY t.created_at, t.id LIMIT $2`,
       [companyId, limit],
     );
@@ -60,7 +67,7 @@ export class AssignmentRepository {
   async assignees(manager: EntityManager, companyId: string): Promise<Assignee[]> {
     const rows: Array<Omit<Assignee, 'load'> & { load: string }> = await manager.query(
       `SELECT a.id, a.capacity, a.last_assigned_at AS "lastAssignedAt", array_agg(m.queue_id) AS "queueIds",
-         (SELECT count(*) FROM tickets t WHERE t.company_id = $1 AND t.assignee_id = a.id AND t.status IN ('new', 'open')) AS load
+         (SELECT count(*) FROM tickets t WHERE t.company_id = $1 AND t.assignee_id = a.id AND ${inWorkload('t')}) AS load
        FROM agents a JOIN queue_members m ON m.agent_id = a.id JOIN queues q ON q.id = m.queue_id AND q.auto_assign
        WHERE a.company_id = $1 AND a.availability = 'online' AND a.deactivated_at IS NULL
        GROUP BY a.id ORDER BY a.created_at, a.id`,
@@ -80,7 +87,7 @@ export class AssignmentRepository {
         `WITH planned AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS p(ticket_id, agent_id)),
          assigned AS (
            UPDATE tickets t SET assignee_id = p.agent_id, updated_at = now() FROM planned p
-           WHERE t.company_id = $1 AND t.id = p.ticket_id AND t.assignee_id IS NULL AND t.status IN ('new', 'open')
+           WHERE t.company_id = $1 AND t.id = p.ticket_id AND t.assignee_id IS NULL AND ${inWorkload('t')}
            RETURNING t.id AS ticket_id, t.assignee_id AS agent_id
          )
          INSERT INTO ticket_events (company_id, ticket_id, kind, actor_kind, data, at)
@@ -104,7 +111,7 @@ export class AssignmentRepository {
   async companiesWaiting(): Promise<string[]> {
     const rows: Array<{ companyId: string }> = await this.dataSource.query(
       `SELECT DISTINCT t.company_id AS "companyId" FROM tickets t JOIN queues q ON q.id = t.queue_id AND q.auto_assign
-       WHERE t.assignee_id IS NULL AND t.status IN ('new', 'open')`,
+       WHERE t.assignee_id IS NULL AND ${inWorkload('t')}`,
     );
     return rows.map((row) => row.companyId);
   }

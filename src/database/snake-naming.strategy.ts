@@ -1,6 +1,7 @@
 import { DefaultNamingStrategy, type NamingStrategyInterface } from 'typeorm';
 
-const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+/** The column a camelCase property maps to. */
+export const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** camelCase properties, snake_case columns: the SQL we write by hand reads like the schema. */
 export class SnakeNamingStrategy extends DefaultNamingStrategy implements NamingStrategyInterface {

@@ -8,11 +8,11 @@ import { Lane } from './delivery.entity';
  * Per-Page pacing shared by every worker process, as GCRA timelines in Redis (with Redis's own
  * clock, so processes never disagree): each call reserves the next free slot of the Page's
  * timeline, and of the promotion or audio/video timeline it also belongs to. Slots are spaced
- * evenly at (1 s + margin) / limit, so no one-second window Meta looks at ever holds more than
- * the limit, even with a few milliseconds of jitter between us and Meta. A reservation may lie
- * ahead (the caller sleeps until it); promotions may only reserve a couple of slots ahead, so an
- * agent reply or a shipping notice arriving meanwhile gets the next slot instead of queuing
- * behind a broadcast. Nothing is reserved while Meta asked the Page to wait.
+ * evenly at (1 s + margin) / limit, the margin being at least one slot, so no one-second window
+ * Meta looks at ever holds more than the limit, even with some jitter between us and Meta. A
+ * reservation may lie ahead (the caller sleeps until it); promotions may only reserve a couple
+ * of slots ahead, so an agent reply or a shipping notice arriving meanwhile gets the next slot
+ * instead of queuing behind a broadcast. Nothing is reserved while Meta asked the Page to wait.
  *
  * KEYS: page timeline, second timeline, pause flag. ARGV: page spacing (ms), second spacing
  * (ms, 0 for none), horizon (ms). Returns {1, delay} for a reservation `delay` ms from now, or
@@ -40,14 +40,6 @@ end
 return {1, math.floor(delay)}
 `;
 
-/**
- * Audio and video allow only 10 calls a second: the Page's 15 ms margin is a seventh of one of
- * their slots, and one call arriving 16 ms late beside an on-time one ten slots on makes 11 in a
- * second, a 613 that pauses the whole Page for a minute (seen under a busy test suite). 100 ms
- * costs a tenth of the media rate and absorbs that jitter.
- */
-const MEDIA_MARGIN_MS = 100;
-
 /** Extends a pause, never shortens one. */
 const PAUSE = `
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -71,13 +63,16 @@ export class PageLimiter {
    */
   async reserve(pageId: string, lane: Lane, media: boolean): Promise<{ delayMs: number } | { retryInMs: number }> {
     const { pageRate, promotionRate, mediaRate, rateMarginMs } = this.config.delivery;
-    const spacing = (limit: number, margin = rateMarginMs) => (1_000 + margin) / limit;
-    const second = media ? { key: 'media', limit: mediaRate, margin: MEDIA_MARGIN_MS } : lane === Lane.Promotion ? { key: 'promotion', limit: promotionRate, margin: rateMarginMs } : null;
+    // The margin is at least one slot: at 300/s, 15 ms covers the jitter, but at 10/s (audio and
+    // video) one call 16 ms late beside an on-time one ten slots on is 11 in a second, a 613 that
+    // pauses the whole Page for a minute (seen under a busy test suite).
+    const spacing = (limit: number) => (1_000 + Math.max(rateMarginMs, 1_000 / limit)) / limit;
+    const second = media ? { key: 'media', limit: mediaRate } : lane === Lane.Promotion ? { key: 'promotion', limit: promotionRate } : null;
     const pageSpacing = spacing(pageRate);
     // How far ahead a lane may book: agent replies a second, shipping notices less, promotions two slots.
     const horizon = lane === Lane.Promotion ? 2 * pageSpacing : lane === Lane.Transactional ? 200 : 1_000;
     const keys = [`${this.prefix}:${pageId}`, `${this.prefix}:${pageId}:${second?.key ?? 'none'}`, this.pauseKey(pageId)];
-    const [granted, ms] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit, Math.max(rateMarginMs, second.margin)) : 0, horizon)) as [number, number];
+    const [granted, ms] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit) : 0, horizon)) as [number, number];
     return granted === 1 ? { delayMs: ms } : { retryInMs: ms };
   }
 

@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/errors/error-codes';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor';
 import { paginate } from '../common/pagination/keyset';
 import { DEFAULT_PAGE_SIZE, type Page, type PageQueryDto } from '../common/pagination/page.dto';
+import { snake } from '../database/snake-naming.strategy';
 import { returnedRows } from '../database/sql';
 import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from '../delivery/policy';
 import { type SlaTargetKind, Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
@@ -27,7 +28,9 @@ export type TicketChanges = Partial<
 
 /** Nobody waits for an answer any more: the reply clock stops. */
 export const STOPPED_CLOCK = { awaitingReplySince: null, replyDueAt: null, replyTarget: null, replyBreached: false } as const satisfies TicketChanges;
-const STOP_CLOCK_SQL = 'awaiting_reply_since = NULL, reply_due_at = NULL, reply_target = NULL, reply_breached = false';
+const STOP_CLOCK_SQL = Object.entries(STOPPED_CLOCK)
+  .map(([property, value]) => `${snake(property)} = ${value === null ? 'NULL' : String(value)}`)
+  .join(', ');
 
 export interface CustomerTouch {
   left: TicketStatus | null;
