@@ -17,7 +17,7 @@ import { Lane } from './delivery.entity';
 import { type ClaimedDelivery, DeliveryRepository, type SentRecord } from './delivery.repository';
 import { classifySendFailure } from './graph-errors';
 import { LANE_JOB } from './outbox.service';
-import { PageLimiter } from './page-limiter';
+import { PageLimiter, paceClock } from './page-limiter';
 import { decide, evidence, type PolicyDecision, type PolicyInput } from './policy';
 import { SendApiClient } from './send-api.client';
 
@@ -29,11 +29,19 @@ import { SendApiClient } from './send-api.client';
  */
 const LATE_SLOT_MS = 5;
 /** How long before its slot a call's permission starts committing: most commits take less on a busy 2-core machine. */
-const DISPATCH_LEAD_MS = 20;
+const DISPATCH_LEAD_MS = 40;
 /** Most deliveries leased by one claim: a paced Page's next fraction of a second. */
 const CLAIM_BATCH_MAX = 20;
 /** How long a successful send's record waits for others to share its commit. */
 const SENT_BATCH_WAIT_MS = 10;
+
+/** A sender waiting for its slot in the Page's pace. */
+interface Booking {
+  media: boolean;
+  giveUpAt: number;
+  /** With the slot's time (`paceClock`), or null when none came (the caller puts its delivery back). */
+  resolve: (at: number | null) => void;
+}
 
 /** One Page's lane being served by this process: what its parallel senders share. */
 interface Run {
@@ -55,8 +63,10 @@ interface Run {
   claimed: ClaimedDelivery[];
   /** The claim in progress (how many it leased), which senders with nothing to do wait for rather than claim again. */
   claiming: Promise<number> | null;
-  /** Settles when the sender reserving a slot now has one: the next in line asks after it. */
-  reserving: Promise<void>;
+  /** Senders waiting for a slot, in the order they asked. */
+  bookings: Booking[];
+  /** Whether the loop booking their slots is running. */
+  booking: boolean;
   /** Whether the slice may go on, being asked once for all senders. */
   extending: Promise<void> | null;
   /** Whether a call of the lane is in flight, being asked once for all idle senders. */
@@ -142,7 +152,7 @@ export class DeliveryProcessor {
       throw error;
     }
     const { token, envelope } = sealed;
-    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, putBack: false, senders: [], maxSenders: 0, claimed: [], claiming: null, reserving: Promise.resolve(), extending: null, probing: null, policyChannel: policyChannel(channel) };
+    const run: Run = { channel, lane, token, envelope, deadline: Date.now() + this.config.delivery.sliceMs, stopped: false, drained: false, putBack: false, senders: [], maxSenders: 0, claimed: [], claiming: null, bookings: [], booking: false, extending: null, probing: null, policyChannel: policyChannel(channel) };
     const rate = lane === Lane.Promotion ? this.config.delivery.promotionRate : this.config.delivery.pageRate;
     // Enough calls in flight to fill the rate at a 250 ms Graph latency, and no more; one reply needs one.
     run.maxSenders = Math.max(1, Math.min(this.config.delivery.pageConcurrency, Math.ceil(rate / 4)));
@@ -248,13 +258,12 @@ export class DeliveryProcessor {
   private async slot(run: Run, media: boolean, leadMs: number): Promise<number | null> {
     const giveUpAt = Date.now() + 2_000;
     for (;;) {
-      const delayMs = await this.reserveInTurn(run, media, giveUpAt);
-      if (delayMs === null) return null;
-      const at = Date.now() + delayMs;
-      if (delayMs > leadMs) await sleep(delayMs - leadMs);
+      const at = await this.book(run, media, giveUpAt);
+      if (at === null) return null;
+      if (at - leadMs > paceClock()) await sleep(at - leadMs - paceClock());
       // Woken past the slot (a busy event loop): going now would bunch this call with the next
       // ones, which is how a paced stream ends up over the limit at Meta. Take a fresh slot instead.
-      if (Date.now() - at > LATE_SLOT_MS) continue;
+      if (paceClock() - at > LATE_SLOT_MS) continue;
       // Meta may have paused the Page while we slept, answering another call or another process.
       if (run.stopped || (await this.limiter.pausedFor(run.channel.pageId).catch(() => 0)) > 0) {
         run.stopped = true;
@@ -264,35 +273,60 @@ export class DeliveryProcessor {
     }
   }
 
+  /** The time of this call's slot, booked in turn with the run's other senders. */
+  private book(run: Run, media: boolean, giveUpAt: number): Promise<number | null> {
+    return new Promise((resolve) => {
+      run.bookings.push({ media, giveUpAt, resolve });
+      if (!run.booking) void this.serveBookings(run);
+    });
+  }
+
   /**
-   * Reserves the Page's next slot for this call; the run's senders ask one at a time, so a Page
-   * booked up (a broadcast may only book two slots ahead) is polled by one sender, not by all.
+   * Books the slots of the run's waiting senders, oldest first, as many in one round trip as
+   * the lane's horizon lets through. Booking call by call, each waiting for the previous round
+   * trip, could not keep up with 300/s on a busy event loop: the Page's timeline ran empty for a
+   * moment dozens of times a second. One booker per run, so a Page booked up (a broadcast may
+   * only book two slots ahead) is polled once, not by every sender.
    */
-  private async reserveInTurn(run: Run, media: boolean, giveUpAt: number): Promise<number | null> {
-    const before = run.reserving;
-    let done!: () => void;
-    run.reserving = new Promise((resolve) => (done = resolve));
-    await before;
+  private async serveBookings(run: Run): Promise<void> {
+    const giveUp = (bookings: Booking[]) => bookings.forEach((booking) => booking.resolve(null));
+    run.booking = true;
     try {
-      for (;;) {
-        if (run.stopped || Date.now() >= giveUpAt || (await this.sliceOver(run))) return null;
-        let slot: Awaited<ReturnType<PageLimiter['reserve']>>;
+      while (run.bookings.length > 0) {
+        if (run.stopped || (await this.sliceOver(run))) return giveUp(run.bookings.splice(0));
+        const now = Date.now();
+        giveUp(run.bookings.filter((booking) => booking.giveUpAt <= now));
+        run.bookings = run.bookings.filter((booking) => booking.giveUpAt > now);
+        if (run.bookings.length === 0) return;
+        // Audio and video also take slots of their own timeline: booked apart from the others.
+        const media = run.bookings[0].media;
+        let count = 1;
+        while (count < run.bookings.length && run.bookings[count].media === media) count++;
+        let slots: Awaited<ReturnType<PageLimiter['reserve']>>;
         try {
-          slot = await this.limiter.reserve(run.channel.pageId, run.lane, media);
+          slots = await this.limiter.reserve(run.channel.pageId, run.lane, media, count);
         } catch (error) {
           this.logger.warn({ err: error }, 'Rate limiter unavailable');
-          slot = { retryInMs: 500 };
+          slots = { retryInMs: 500 };
         }
-        if ('delayMs' in slot) return slot.delayMs;
+        if ('slots' in slots) {
+          const booked = slots.slots;
+          run.bookings.splice(0, booked.length).forEach((booking, i) => booking.resolve(booked[i]));
+          continue;
+        }
         // Longer than a second means Meta paused the Page: give the slot to another Page.
-        if (slot.retryInMs > 1_000) {
+        if (slots.retryInMs > 1_000) {
           run.stopped = true;
-          return null;
+          return giveUp(run.bookings.splice(0));
         }
-        await sleep(slot.retryInMs + Math.random() * 2);
+        await sleep(slots.retryInMs + Math.random() * 2);
       }
+    } catch (error) {
+      this.logger.error({ err: error }, 'Booking slots failed');
+      giveUp(run.bookings.splice(0));
     } finally {
-      done();
+      // In the same turn as the loop's last check: a sender asking after this starts a new loop.
+      run.booking = false;
     }
   }
 
@@ -321,8 +355,8 @@ export class DeliveryProcessor {
     if (slot === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     // Settled meanwhile (an echo of an earlier attempt, the sweeper): no call.
     if (!(await this.dispatches[run.lane].add(d))) return;
-    if (slot > Date.now()) await sleep(slot - Date.now());
-    if (Date.now() - slot > LATE_SLOT_MS && (await this.slot(run, d.media, 0)) === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
+    if (slot > paceClock()) await sleep(slot - paceClock());
+    if (paceClock() - slot > LATE_SLOT_MS && (await this.slot(run, d.media, 0)) === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     // Another sender may have been told to pause the Page since this one's pause check.
     if (run.stopped) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     const sentAt = new Date();
