@@ -245,6 +245,41 @@ function timerProbe(spacingMs: number): { stop(): Promise<TimerLateness> } {
   };
 }
 
+interface RoundTrips {
+  samples: number;
+  /** `SELECT 1` on its own connection: what every statement of a reply waits for at least. */
+  postgres_ms: Record<string, number>;
+  /** The API's `GET /health/live`: the HTTP part of a reply, without its work. */
+  http_ms: Record<string, number>;
+}
+
+/**
+ * The bare round trips a reply is made of, sampled every 50 ms while the replies run: shows
+ * how much slower the machine itself answers while a broadcast runs, apart from our code.
+ */
+function roundTripProbe(db: Pool, apiUrl: string): { stop(): Promise<RoundTrips> } {
+  const pg: number[] = [];
+  const http: number[] = [];
+  let running = true;
+  const loop = async (into: number[], once: () => Promise<unknown>) => {
+    while (running) {
+      const at = performance.now();
+      await once();
+      into.push(performance.now() - at);
+      await sleep(50);
+    }
+  };
+  const loops = Promise.all([loop(pg, () => db.query('SELECT 1')), loop(http, () => fetch(`${apiUrl}/health/live`).then((r) => r.arrayBuffer()))]);
+  const q = (values: number[]) => Object.fromEntries(Object.entries(percentiles(values, [50, 99])).map(([k, v]) => [k, round(v, 2)]));
+  return {
+    async stop() {
+      running = false;
+      await loops;
+      return { samples: pg.length, postgres_ms: q(pg), http_ms: q(http) };
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The business side: contacts who just wrote, and deliveries queued for them, written directly
 // ---------------------------------------------------------------------------------------------
@@ -771,7 +806,9 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   const tickets = await customersWrite(api.url, env.MESSENGER_APP_SECRET, db, replyPage, TICKETS);
   await replyRun('warm-up', metaSim, db, api.url, adminToken, tickets, replyPage, WARMUP_REPLIES);
   log(`agent replies alone: ${REPLIES}, one every ${REPLY_SPACING_MS} ms`);
+  const aloneProbe = roundTripProbe(db, api.url);
   const alone = await replyRun('alone', metaSim, db, api.url, adminToken, tickets, replyPage, REPLIES);
+  const aloneTrips = await aloneProbe.stop();
 
   log(`broadcast: ${BROADCAST} promotions queued on the same Page (DELIVERY_PROMOTION_RATE=${PAGE_LIMIT} = the page rate)`);
   await metaSim.sync();
@@ -784,7 +821,10 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   await sleep(BROADCAST_SETTLE_MS);
   log(`agent replies during the broadcast: ${REPLIES}, one every ${REPLY_SPACING_MS} ms`);
   const broadcastMeter = cpuMeter(worker, metaSim);
+  const duringProbe = roundTripProbe(db, api.url);
   const during = await replyRun('broadcast', metaSim, db, api.url, adminToken, tickets, replyPage, REPLIES);
+  const duringTrips = await duringProbe.stop();
+  log(`  bare round trips p99, alone → during the broadcast: PostgreSQL ${aloneTrips.postgres_ms.p99} → ${duringTrips.postgres_ms.p99} ms, HTTP ${aloneTrips.http_ms.p99} → ${duringTrips.http_ms.p99} ms`);
   const broadcastCpu = broadcastMeter.stop();
   log(`  CPU, % of one core: ${JSON.stringify(broadcastCpu)}`);
   const promotions = promotionSends(broadcastFrom);
@@ -872,6 +912,8 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
         api_ms_with_broadcast: during.apiMs,
         non_201: alone.non201 + during.non201,
         reply_calls_refused: alone.refused + during.refused,
+        round_trips_alone: aloneTrips,
+        round_trips_with_broadcast: duringTrips,
         measured: 'from just before the POST to the arrival at the simulator of its accepted Send API call',
       },
       broadcast: {
@@ -899,6 +941,8 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
       sent_graph_50_150ms_vs_bullmq_noop: slowRatio,
       page_rate_vs_limit: rateRatio,
       agent_reply_p99_with_vs_without_broadcast: replyRatio,
+      postgres_round_trip_p99_with_vs_without_broadcast: ratio(duringTrips.postgres_ms.p99, aloneTrips.postgres_ms.p99),
+      http_round_trip_p99_with_vs_without_broadcast: ratio(duringTrips.http_ms.p99, aloneTrips.http_ms.p99),
     },
     goals: {
       page_rate_at_least_0_98x: rate.completed && rate.settled && rate.steadySeconds >= 60 && rateRatio !== null && rateRatio >= 0.98,

@@ -18,6 +18,7 @@ import {
   createBenchDatabase,
   log,
   onCleanup,
+  percentiles,
   postJson,
   ratio,
   round,
@@ -32,6 +33,7 @@ import {
  *  2. webhook acks: signed POST /webhooks/messenger, one new text message each, the same two runs;
  *  3. processing: from the first ack until every acknowledged event is a row in `messages`;
  *  4. raw INSERT baseline: the same message row, one single-row INSERT per statement, with `pg`;
+ *     and the floor under any durable ack: one inbound event row INSERTed and committed, at 1,000/s;
  *  5. duplicates: bodies POSTed three times each, at once; exactly one message each must result.
  */
 
@@ -253,6 +255,44 @@ async function rawInsertBaseline(databaseUrl: string, rows: number, clients: num
   return { rowsPerSecond: round(rows / seconds, 1), seconds: round(seconds, 3), inserted };
 }
 
+/**
+ * The least a durable ack costs: one inbound event row, INSERTed and committed (a WAL flush) with
+ * raw `pg`, offered open-loop at `rate` per second, each latency from the call to its answer. It
+ * writes a table of inbound_events' shape and indexes, so that no worker picks the rows up.
+ */
+async function durableInsertFloor(databaseUrl: string, rate: number, count: number): Promise<{ p50_ms: number; p99_ms: number; p99_9_ms: number; per_s: number }> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 32, application_name: 'guichet-bench-floor' });
+  try {
+    await pool.query('CREATE TABLE bench_durable_floor (LIKE inbound_events INCLUDING ALL)');
+    const text = `INSERT INTO bench_durable_floor (page_id, conversation, dedupe_key, kind, standby, payload, occurred_at)
+       VALUES ($1, $2, $3, 'message', false, $4, now()) ON CONFLICT (page_id, dedupe_key) DO NOTHING RETURNING id`;
+    // Connections open before the clock starts.
+    await Promise.all(Array.from({ length: 32 }, () => pool.query('SELECT 1')));
+    const latencies: number[] = [];
+    const pending: Array<Promise<void>> = [];
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      const due = started + (i * 1_000) / rate;
+      if (due > performance.now()) await sleep(due - performance.now());
+      const at = performance.now();
+      const mid = newMid();
+      pending.push(
+        pool.query({ name: 'bench_durable_floor', text, values: ['floor', `psid-${i % 500}`, mid, JSON.stringify({ mid, text: `Bonjour, où en est ma commande n° ${i} ?` })] }).then(() => {
+          // The first second is left out, as for the HTTP runs at a fixed rate.
+          if (at - started >= RATE_SETTLE_SECONDS * 1_000) latencies.push(performance.now() - at);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    const seconds = (performance.now() - started) / 1000;
+    const q = percentiles(latencies, [50, 99, 99.9]);
+    return { p50_ms: round(q.p50, 3), p99_ms: round(q.p99, 3), p99_9_ms: round(q.p99_9, 3), per_s: round(count / seconds, 1) };
+  } finally {
+    await pool.query('DROP TABLE IF EXISTS bench_durable_floor').catch(() => undefined);
+    await pool.end();
+  }
+}
+
 /** `guichet_jobs_total` for one job name, by outcome (done, skipped, error), from /metrics. */
 async function jobOutcomes(baseUrl: string, job: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -402,6 +442,10 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
   const raw = await rawInsertBaseline(database.url, EVENTS, CONCURRENCY);
   log(`  ${raw.inserted} rows in ${raw.seconds} s = ${raw.rowsPerSecond} rows/s`);
 
+  log(`durable INSERT floor: ${RATE_EVENTS} single-row INSERTs and commits at ${RATE}/s, raw pg`);
+  const floor = await durableInsertFloor(database.url, RATE, RATE_EVENTS);
+  log(`  p50 ${floor.p50_ms} ms, p99 ${floor.p99_ms} ms (hello-world at ${RATE}/s: p99 ${helloRate.latencyMs.p99} ms)`);
+
   log(`duplicates: ${DUPLICATE_BODIES} bodies, each POSTed 3 times at once`);
   const beforeDuplicates = await countMessages(db);
   const driver = new WebhookDriver(`${baseUrl}/webhooks/messenger`, secret);
@@ -421,7 +465,10 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
 
   const ackThroughputRatio = ratio(ackMax.okPerSecond, helloMax.okPerSecond);
   const ackP99Ratio = ratio(ackRate.latencyMs.p99, helloRate.latencyMs.p99);
-  const processingRatio = ratio(processedPerSecond, raw.rowsPerSecond);
+  // Processing is compared with the raw INSERT as the INSERT is measured: with work waiting. From
+  // the first ack of the full-speed run, events cannot become visible faster than they are
+  // acknowledged, so that figure measures the acks again; it stays reported.
+  const processingRatio = ratio(alonePerSecond, raw.rowsPerSecond);
   const rateRunClean = ackRate.ok === RATE_EVENTS && ackRate.errors === 0;
   const maxRunClean = ackMax.ok === EVENTS && ackMax.errors === 0;
 
@@ -487,13 +534,16 @@ async function run(): Promise<Omit<BenchReport, 'machine'>> {
       raw_insert_rows_per_s: raw.rowsPerSecond,
       raw_insert_rows: EVENTS,
       raw_insert_clients: CONCURRENCY,
+      durable_insert_at_1000: floor,
     },
     ratios: {
       ack_vs_hello_throughput: ackThroughputRatio,
       ack_vs_hello_p99_at_1000: ackP99Ratio,
-      processed_vs_raw_insert: processingRatio,
+      visible_from_first_ack_vs_raw_insert: ratio(processedPerSecond, raw.rowsPerSecond),
       ack_queue_paused_vs_hello_throughput: ratio(ackAlone.okPerSecond, helloMax.okPerSecond),
-      processed_alone_vs_raw_insert: ratio(alonePerSecond, raw.rowsPerSecond),
+      processed_backlog_vs_raw_insert: processingRatio,
+      // Above 2, no ack that waits for its commit can meet the p99 goal on this machine.
+      durable_insert_floor_vs_hello_p99_at_1000: ratio(floor.p99_ms, helloRate.latencyMs.p99),
     },
     goals: {
       ack_throughput_ge_0_5x_hello: maxRunClean && ackThroughputRatio !== null && ackThroughputRatio >= 0.5,
