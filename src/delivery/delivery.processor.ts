@@ -17,7 +17,7 @@ import { Lane } from './delivery.entity';
 import { type ClaimedDelivery, DeliveryRepository, type SentRecord } from './delivery.repository';
 import { classifySendFailure } from './graph-errors';
 import { LANE_JOB } from './outbox.service';
-import { PageLimiter, paceClock } from './page-limiter';
+import { PageLimiter, paceClock, type Slot } from './page-limiter';
 import { decide, evidence, type PolicyDecision, type PolicyInput } from './policy';
 import { SendApiClient } from './send-api.client';
 
@@ -39,8 +39,8 @@ const SENT_BATCH_WAIT_MS = 10;
 interface Booking {
   media: boolean;
   giveUpAt: number;
-  /** With the slot's time (`paceClock`), or null when none came (the caller puts its delivery back). */
-  resolve: (at: number | null) => void;
+  /** With the slot, or null when none came (the caller puts its delivery back). */
+  resolve: (slot: Slot | null) => void;
 }
 
 /** One Page's lane being served by this process: what its parallel senders share. */
@@ -255,26 +255,26 @@ export class DeliveryProcessor {
    * ran out, or no slot came within two seconds: the caller puts the delivery back rather than
    * hold its lease.
    */
-  private async slot(run: Run, media: boolean, leadMs: number): Promise<number | null> {
+  private async slot(run: Run, media: boolean, leadMs: number): Promise<Slot | null> {
     const giveUpAt = Date.now() + 2_000;
     for (;;) {
-      const at = await this.book(run, media, giveUpAt);
-      if (at === null) return null;
-      if (at - leadMs > paceClock()) await sleep(at - leadMs - paceClock());
+      const slot = await this.book(run, media, giveUpAt);
+      if (slot === null) return null;
+      await until(slot.at - leadMs);
       // Woken past the slot (a busy event loop): going now would bunch this call with the next
       // ones, which is how a paced stream ends up over the limit at Meta. Take a fresh slot instead.
-      if (paceClock() - at > LATE_SLOT_MS) continue;
+      if (isLate(slot)) continue;
       // Meta may have paused the Page while we slept, answering another call or another process.
       if (run.stopped || (await this.limiter.pausedFor(run.channel.pageId).catch(() => 0)) > 0) {
         run.stopped = true;
         return null;
       }
-      return at;
+      return slot;
     }
   }
 
-  /** The time of this call's slot, booked in turn with the run's other senders. */
-  private book(run: Run, media: boolean, giveUpAt: number): Promise<number | null> {
+  /** This call's slot, booked in turn with the run's other senders. */
+  private book(run: Run, media: boolean, giveUpAt: number): Promise<Slot | null> {
     return new Promise((resolve) => {
       run.bookings.push({ media, giveUpAt, resolve });
       if (!run.booking) void this.serveBookings(run);
@@ -355,8 +355,9 @@ export class DeliveryProcessor {
     if (slot === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     // Settled meanwhile (an echo of an earlier attempt, the sweeper): no call.
     if (!(await this.dispatches[run.lane].add(d))) return;
-    if (slot > paceClock()) await sleep(slot - paceClock());
-    if (paceClock() - slot > LATE_SLOT_MS && (await this.slot(run, d.media, 0)) === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
+    await until(slot.at);
+    // The commit held the call past its slot: a fresh one (`slot` waits for it, with no lead).
+    if (isLate(slot) && (await this.slot(run, d.media, 0)) === null) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     // Another sender may have been told to pause the Page since this one's pause check.
     if (run.stopped) return this.deliveries.requeue(companyId, d.id, d.leaseId, 0, false, null);
     const sentAt = new Date();
@@ -401,6 +402,23 @@ export class DeliveryProcessor {
       case 'unknown':
         return this.deliveries.markUnknown(companyId, d.id, d.leaseId, failure.reason);
     }
+  }
+}
+
+/** Whether a call leaving now would be too late for its slot. */
+function isLate(slot: Slot): boolean {
+  return paceClock() - slot.earliest > LATE_SLOT_MS;
+}
+
+/**
+ * Waits until `at` (`paceClock` time), never returning before it: a timer rounds its delay down
+ * to whole milliseconds and may fire early against a clock it read before, by up to 1.3 ms here,
+ * which a call 3.4 ms from the next must not.
+ */
+async function until(at: number): Promise<void> {
+  for (let left = at - paceClock(); left > 0; left = at - paceClock()) {
+    if (left >= 1) await sleep(Math.floor(left));
+    else await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -57,6 +57,17 @@ export function paceClock(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * A booked slot in `paceClock` time. Redis ran the script somewhere between our request and its
+ * answer, so the slot lies between the two countings: a call waits for the later one, so it never
+ * leaves early, and counts its lateness from the earlier one, so time spent waiting for the
+ * answer (a busy event loop) counts as late instead of sliding the call silently.
+ */
+export interface Slot {
+  at: number;
+  earliest: number;
+}
+
 /** Extends a pause, never shortens one. */
 const PAUSE = `
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -75,11 +86,11 @@ export class PageLimiter {
   }
 
   /**
-   * Books up to `count` consecutive slots: when each call may leave (`paceClock` time), in order, or
-   * `retryInMs` when none could be booked (a pause, or a lane booked up to its horizon). One
-   * round trip for many calls, so the booking of a busy Page never falls behind its own pace.
+   * Books up to `count` consecutive slots, in order, or answers `retryInMs` when none could be
+   * booked (a pause, or a lane booked up to its horizon). One round trip for many calls, so the
+   * booking of a busy Page never falls behind its own pace.
    */
-  async reserve(pageId: string, lane: Lane, media: boolean, count: number): Promise<{ slots: number[] } | { retryInMs: number }> {
+  async reserve(pageId: string, lane: Lane, media: boolean, count: number): Promise<{ slots: Slot[] } | { retryInMs: number }> {
     const { pageRate, promotionRate, mediaRate, rateMarginMs } = this.config.delivery;
     // The margin is at least one slot: at 300/s, 15 ms covers the jitter, but at 10/s (audio and
     // video) one call 16 ms late beside an on-time one ten slots on is 11 in a second, a 613 that
@@ -90,13 +101,10 @@ export class PageLimiter {
     // How far ahead a lane may book: agent replies a second, shipping notices less, promotions two slots.
     const horizon = lane === Lane.Promotion ? 2 * pageSpacing : lane === Lane.Transactional ? 200 : 1_000;
     const keys = [`${this.prefix}:${pageId}`, `${this.prefix}:${pageId}:${second?.key ?? 'none'}`, this.pauseKey(pageId)];
+    const sentAt = paceClock();
     const [granted, ...answer] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit) : 0, horizon, count)) as number[];
-    // Slots count from the answer, not from the request: a script that waited behind other
-    // commands in Redis ran later than it was sent, and counted from the request its calls would
-    // leave early, which eats the margin against Meta's window (two 613s in six bench runs).
-    // Counted from the answer they can only leave late, which costs a slot at worst.
     const answeredAt = paceClock();
-    return granted === 1 ? { slots: answer.map((us) => answeredAt + us / 1_000) } : { retryInMs: answer[0] };
+    return granted === 1 ? { slots: answer.map((us) => ({ at: answeredAt + us / 1_000, earliest: sentAt + us / 1_000 })) } : { retryInMs: answer[0] };
   }
 
   /** Milliseconds left of a pause Meta asked for, 0 when none. */
