@@ -267,6 +267,27 @@ describe('delivery', () => {
     }
   });
 
+  it('disconnecting a Page fails what it still had queued, with the reason; another Page keeps sending', async () => {
+    const company = await signupCompany(h.http);
+    const page = await connectPage(h, sim, company.adminToken);
+    const other = await connectPage(h, sim, company.adminToken);
+    const c = await conversation(page);
+    const d = await conversation(other);
+    // A refused token holds the reply, so it is still queued when the Page goes.
+    sim.script({ match: { pageId: page.pageId, path: `/${page.pageId}/messages` }, times: 1, respond: { kind: 'graph_error', code: 190, message: 'Error validating access token' } });
+    const held = await reply(company.adminToken, c.ticketId, { text: 'held, then abandoned' });
+    assert.equal(held.status, 201, held.text);
+    await waitFor(async () => (await h.db.query(`SELECT status FROM channels WHERE id = $1`, [page.channelId])).rows[0].status === 'needs_reauth', 'needs_reauth');
+    assert.deepEqual((await deliveriesOf(held.body.id)).map((row) => row.state), ['queued']);
+    assert.equal((await h.http.delete(`/v1/channels/${page.channelId}`, { token: company.adminToken })).status, 204);
+    await waitState(held.body.id, ['failed']);
+    const [row] = await deliveriesOf(held.body.id);
+    assert.equal(row.error_reason, 'The channel was disconnected before this message could be sent');
+    const going = await reply(company.adminToken, d.ticketId, { text: 'still going' });
+    assert.equal(going.status, 201, going.text);
+    await waitState(going.body.id, ['sent']);
+  });
+
   it('failed deliveries are listed per company and can be retried once the cause is fixed, without a duplicate', async () => {
     const company = await signupCompany(h.http);
     const other = await signupCompany(h.http);

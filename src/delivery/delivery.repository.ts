@@ -395,13 +395,18 @@ export class DeliveryRepository {
     );
   }
 
-  /** A disconnected channel will never send again: its queue fails with a reason instead of waiting forever. */
+  /**
+   * A disconnected channel will never send again: its queue fails with a reason instead of waiting
+   * forever. It starts from the disconnected channels and probes each one's queue in the partial
+   * index: joined the other way round, a sweep during a broadcast read every queued delivery.
+   */
   async failDisconnected(limit: number): Promise<number> {
     const rows = returnedRows<unknown>(
       await this.dataSource.query(
         `UPDATE deliveries SET state = 'failed', error_reason = 'The channel was disconnected before this message could be sent', updated_at = now()
-         WHERE id IN (SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
-                      WHERE d.state = 'queued' AND c.disconnected_at IS NOT NULL LIMIT $1 FOR UPDATE OF d SKIP LOCKED)
+         WHERE id IN (SELECT d.id FROM channels c
+                        CROSS JOIN LATERAL (SELECT q.id FROM deliveries q WHERE q.channel_id = c.id AND q.state = 'queued' LIMIT $1 FOR UPDATE SKIP LOCKED) d
+                      WHERE c.disconnected_at IS NOT NULL LIMIT $1)
          RETURNING id`,
         [limit],
       ),
