@@ -7,49 +7,49 @@ import { Lane } from './delivery.entity';
 /**
  * Per-Page pacing shared by every worker process, as GCRA timelines in Redis (with Redis's own
  * clock, so processes never disagree): each call reserves the next free slot of the Page's
- * timeline, and of the promotion or audio/video timeline it also belongs to. Slots are spaced
+ * timeline, and of the promotion and audio/video timelines it also belongs to. Slots are spaced
  * evenly at (1 s + margin) / limit, the margin being at least one slot, so no one-second window
  * Meta looks at ever holds more than the limit, even with some jitter between us and Meta. A
  * reservation may lie ahead (the caller sleeps until it); promotions may only reserve a couple
  * of slots ahead, so an agent reply or a shipping notice arriving meanwhile gets the next slot
  * instead of queuing behind a broadcast. Nothing is reserved while Meta asked the Page to wait.
  *
- * KEYS: page timeline, second timeline, pause flag. ARGV: page spacing (ms), second spacing
- * (ms, 0 for none), horizon (ms), count. Books up to `count` consecutive slots within the horizon
- * and returns {1, delay...}, each delay in µs from now (Redis answers integers); {0, wait} when
- * none is free, and the caller should ask again in `wait` ms.
+ * KEYS: the pause flag, then every timeline the call belongs to: the Page's, and the promotion and
+ * audio/video ones when it is such a call (a promoted video takes a slot of all three). ARGV:
+ * horizon (ms), count, then each timeline's spacing (ms). Books up to `count` consecutive slots
+ * within the horizon and returns {1, delay...}, each delay in µs from now (Redis answers
+ * integers); {0, wait} when none is free, and the caller should ask again in `wait` ms.
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local paused = redis.call('PTTL', KEYS[3])
+local paused = redis.call('PTTL', KEYS[1])
 if paused > 0 then return {0, paused} end
-local spacing = {tonumber(ARGV[1]), tonumber(ARGV[2])}
-local horizon = tonumber(ARGV[3])
-local tat = {0, 0}
-for i = 1, 2 do
-  if spacing[i] > 0 then tat[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end
+local horizon = tonumber(ARGV[1])
+local lines = #KEYS - 1
+local spacing, tat = {}, {}
+for i = 1, lines do
+  spacing[i] = tonumber(ARGV[i + 2])
+  tat[i] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
 end
 local booked = {1}
-for n = 1, tonumber(ARGV[4]) do
+for n = 1, tonumber(ARGV[2]) do
   local slot = now
-  for i = 1, 2 do
-    if spacing[i] > 0 and tat[i] > slot then slot = tat[i] end
+  for i = 1, lines do
+    if tat[i] > slot then slot = tat[i] end
   end
   local delay = slot - now
   if delay > horizon then
     if n == 1 then return {0, math.ceil(delay - horizon)} end
     break
   end
-  for i = 1, 2 do
-    if spacing[i] > 0 then tat[i] = slot + spacing[i] end
-  end
+  for i = 1, lines do tat[i] = slot + spacing[i] end
   booked[n + 1] = math.floor(delay * 1000)
 end
 -- tostring keeps 14 digits, a tenth of a millisecond of an epoch time, rounded either way:
 -- stored like that, the timeline would drift by up to 0.05 ms a call.
-for i = 1, 2 do
-  if spacing[i] > 0 then redis.call('SET', KEYS[i], string.format('%.3f', tat[i]), 'PX', math.ceil(tat[i] - now + 1000)) end
+for i = 1, lines do
+  redis.call('SET', KEYS[i + 1], string.format('%.3f', tat[i]), 'PX', math.ceil(tat[i] - now + 1000))
 end
 return booked
 `;
@@ -98,13 +98,15 @@ export class PageLimiter {
     // video) one call 16 ms late beside an on-time one ten slots on is 11 in a second, a 613 that
     // pauses the whole Page for a minute (seen under a busy test suite).
     const spacing = (limit: number) => (1_000 + Math.max(rateMarginMs, 1_000 / limit)) / limit;
-    const second = media ? { key: 'media', limit: mediaRate } : lane === Lane.Promotion ? { key: 'promotion', limit: promotionRate } : null;
     const pageSpacing = spacing(pageRate);
+    const timelines = [{ key: `${this.prefix}:${pageId}`, spacing: pageSpacing }];
+    if (lane === Lane.Promotion) timelines.push({ key: `${this.prefix}:${pageId}:promotion`, spacing: spacing(promotionRate) });
+    if (media) timelines.push({ key: `${this.prefix}:${pageId}:media`, spacing: spacing(mediaRate) });
     // How far ahead a lane may book: agent replies a second, shipping notices less, promotions two slots.
     const horizon = lane === Lane.Promotion ? 2 * pageSpacing : lane === Lane.Transactional ? 200 : 1_000;
-    const keys = [`${this.prefix}:${pageId}`, `${this.prefix}:${pageId}:${second?.key ?? 'none'}`, this.pauseKey(pageId)];
+    const keys = [this.pauseKey(pageId), ...timelines.map((timeline) => timeline.key)];
     const sentAt = paceClock();
-    const [granted, ...answer] = (await this.redis.client.eval(RESERVE, 3, ...keys, pageSpacing, second ? spacing(second.limit) : 0, horizon, count)) as number[];
+    const [granted, ...answer] = (await this.redis.client.eval(RESERVE, keys.length, ...keys, horizon, count, ...timelines.map((timeline) => timeline.spacing))) as number[];
     const answeredAt = paceClock();
     return granted === 1 ? { slots: answer.map((us) => ({ at: answeredAt + us / 1_000, earliest: sentAt + us / 1_000 })) } : { retryInMs: answer[0] };
   }
