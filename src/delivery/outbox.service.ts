@@ -1,14 +1,14 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { AppException } from '../common/errors/app.exception';
-import { type ErrorCode } from '../common/errors/error-codes';
+import { ErrorCode } from '../common/errors/error-codes';
 import { JobName } from '../jobs/job.catalogue';
 import { JobsService } from '../jobs/jobs.service';
 import { Lane } from './delivery.entity';
 import { DeliveryRepository, type Recipient } from './delivery.repository';
 import { type OutboundMessageDto } from './message-content.dto';
 import { toSendApiMessages, validateContent } from './message-content';
-import { decide, evidence, type PolicyDecision, Purpose, replyWindow } from './policy';
+import { decide, evidence, type PolicyDecision, Purpose, type RefusalCode, replyWindow } from './policy';
 
 export const LANE_JOB: Record<Lane, JobName.SendAgentReplies | JobName.SendTransactional | JobName.SendPromotions> = {
   [Lane.AgentReply]: JobName.SendAgentReplies,
@@ -32,6 +32,17 @@ export interface OutboundSpec {
   messageId: string | null;
   utilityTemplate?: string;
 }
+
+/** Each policy refusal as the API's error code: a new refusal does not compile until it has one. */
+const REFUSAL_ERROR: Record<RefusalCode, ErrorCode> = {
+  outside_messaging_window: ErrorCode.OutsideMessagingWindow,
+  no_marketing_consent: ErrorCode.NoMarketingConsent,
+  opted_out: ErrorCode.OptedOut,
+  channel_unavailable: ErrorCode.ChannelUnavailable,
+  marketing_not_enabled: ErrorCode.MarketingNotEnabled,
+  no_utility_template: ErrorCode.NoUtilityTemplate,
+  never_contacted: ErrorCode.NeverContacted,
+};
 
 /**
  * The way into the delivery engine for every feature (agent replies, notifications, campaigns):
@@ -64,7 +75,7 @@ export class OutboxService {
   /** The 422 an API caller gets when the policy refuses: the code, the rule, and since when the window is closed. */
   refusal(recipient: Recipient, decision: Extract<PolicyDecision, { allowed: false }>): AppException {
     const window = replyWindow(recipient.lastInteractionAt, recipient.channel.humanAgentEnabled, new Date());
-    return new AppException(HttpStatus.UNPROCESSABLE_ENTITY, decision.code as unknown as ErrorCode, decision.reason, {
+    return new AppException(HttpStatus.UNPROCESSABLE_ENTITY, REFUSAL_ERROR[decision.code], decision.reason, {
       rule: decision.rule,
       windowClosedAt: window.mode === 'closed' ? window.expiresAt : null,
     });
