@@ -295,9 +295,12 @@ export class DeliveryProcessor {
       while (run.bookings.length > 0) {
         if (run.stopped || (await this.sliceOver(run))) return giveUp(run.bookings.splice(0));
         const now = Date.now();
-        giveUp(run.bookings.filter((booking) => booking.giveUpAt <= now));
-        run.bookings = run.bookings.filter((booking) => booking.giveUpAt > now);
-        if (run.bookings.length === 0) return;
+        const expired = run.bookings.filter((booking) => booking.giveUpAt <= now);
+        if (expired.length > 0) {
+          run.bookings = run.bookings.filter((booking) => booking.giveUpAt > now);
+          giveUp(expired);
+          if (run.bookings.length === 0) return;
+        }
         // Audio and video also take slots of their own timeline: booked apart from the others.
         const media = run.bookings[0].media;
         let count = 1;
